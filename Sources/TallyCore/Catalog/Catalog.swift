@@ -1,0 +1,25 @@
+/// Everything one catalog file declares: the objects Lago's create calls would receive, decoded and checked.
+public struct Catalog: Codable, Equatable, Sendable {
+    public var organization: Organization?
+    public var billableMetrics: [BillableMetric]
+    public var plans: [Plan]
+    public var customers: [Customer]
+    public var subscriptions: [Subscription]
+    public var wallets: [Wallet]
+
+    public init(
+        organization: Organization? = nil,
+        billableMetrics: [BillableMetric] = [],
+        plans: [Plan] = [],
+        customers: [Customer] = [],
+        subscriptions: [Subscription] = [],
+        wallets: [Wallet] = []
+    ) {
+        self.organization = organization
+        self.billableMetrics = billableMetrics
+        self.plans = plans
+        self.customers = customers
+        self.subscriptions = subscriptions
+        self.wallets = wallets
+    }
+}

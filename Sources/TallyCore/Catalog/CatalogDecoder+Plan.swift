@@ -1,0 +1,140 @@
+extension CatalogDecoder {
+    /// Lago's marker for "any value of this key", which Tally does not implement.
+    static let allFilterValuesMarker = "__ALL_FILTER_VALUES__"
+
+    static func decodePlan(_ reader: inout CatalogObjectReader) -> Plan? {
+        let code = reader.requiredString("code")
+        let name = reader.requiredString("name")
+        let description = reader.optionalString("description")
+        let amountCents = reader.integer("amount_cents", in: 0...Int64.max)
+        let currency = reader.currency("amount_currency", required: true)
+        let interval = reader.choice("interval", of: PlanInterval.self)
+        let payInAdvance = reader.flag("pay_in_advance", supportedValue: false)
+        let charges = reader.elements("charges", decodeCharge)
+        reader.apply(.plan)
+        guard let code, let name, let amountCents, let currency, let interval, let payInAdvance else { return nil }
+        return Plan(
+            code: code, name: name, description: description, amountCents: amountCents, currency: currency,
+            interval: interval, payInAdvance: payInAdvance, charges: charges.map(\.value))
+    }
+
+    private static func decodeCharge(_ reader: inout CatalogObjectReader) -> Charge? {
+        let metricCode = decodeChargeMetricCode(&reader)
+        let chargeModel = reader.choice("charge_model", of: ChargeModel.self)
+        let invoiceDisplayName = reader.optionalString("invoice_display_name")
+        // Properties of a model Tally does not support would only add noise to its "not supported yet".
+        let isPackage = chargeModel == .package
+        var properties: PackageProperties?
+        if isPackage {
+            properties = reader.nested("properties", required: false, decodePackageProperties)
+        } else {
+            reader.skip("properties")
+        }
+        let filters = reader.elements("filters") { decodeChargeFilter(&$0, isPackage: isPackage) }
+        reader.apply(.charge)
+        reportFiltersWithSameConditions(filters, at: reader.path(of: "filters"), log: reader.log)
+        guard let metricCode, let chargeModel else { return nil }
+        return Charge(
+            billableMetricCode: metricCode, chargeModel: chargeModel, invoiceDisplayName: invoiceDisplayName,
+            properties: properties, filters: filters.map(\.value))
+    }
+
+    /// The metric's code, from `billable_metric_code` or from `billable_metric_id` holding the code.
+    private static func decodeChargeMetricCode(_ reader: inout CatalogObjectReader) -> String? {
+        let isNamed = reader.has("billable_metric_code") || reader.has("billable_metric_id")
+        let byCode = reader.optionalString("billable_metric_code")
+        let byId = reader.optionalString("billable_metric_id")
+        guard isNamed else {
+            reader.fail("billable_metric_code", "is required (or billable_metric_id holding the metric's code)")
+            return nil
+        }
+        if let byCode, let byId, byCode != byId {
+            reader.fail(
+                "billable_metric_id",
+                "must name the same metric as billable_metric_code (got \(CatalogPath.quoted(byId)), "
+                    + "billable_metric_code is \(CatalogPath.quoted(byCode)))")
+            return nil
+        }
+        return byCode ?? byId
+    }
+
+    private static func decodePackageProperties(_ reader: inout CatalogObjectReader) -> PackageProperties? {
+        let amount = reader.decimal("amount", .nonNegative)
+        let freeUnits = reader.decimal("free_units", .wholeNonNegative, default: .zero)
+        let packageSize = reader.decimal("package_size", .wholePositive)
+        reader.apply(.packageProperties)
+        guard let amount, let freeUnits, let packageSize else { return nil }
+        return PackageProperties(amount: amount, freeUnits: freeUnits, packageSize: packageSize)
+    }
+
+    private static func decodeChargeFilter(_ reader: inout CatalogObjectReader, isPackage: Bool) -> ChargeFilter? {
+        let invoiceDisplayName = reader.optionalString("invoice_display_name")
+        var properties: PackageProperties?
+        if isPackage {
+            properties = reader.nested("properties", required: true, decodePackageProperties)
+        } else {
+            reader.skip("properties")
+        }
+        let conditions = decodeFilterConditions(&reader)
+        reader.apply(.chargeFilter)
+        guard let properties, let conditions else { return nil }
+        return ChargeFilter(invoiceDisplayName: invoiceDisplayName, properties: properties, values: conditions)
+    }
+
+    /// Lago's `values` object: at least one key, each with at least one distinct value, in source order.
+    private static func decodeFilterConditions(_ reader: inout CatalogObjectReader) -> [FilterCondition]? {
+        guard let value = reader.value("values") else {
+            reader.fail("values", "is required")
+            return nil
+        }
+        let valuesPath = reader.path(of: "values")
+        guard case .object(let object) = value else {
+            reader.log.add(at: valuesPath, "must be an object of filter keys to value lists (got \(value.kindName))")
+            return nil
+        }
+        guard object.count > 0 else {
+            reader.log.add(at: valuesPath, "must name at least one filter key")
+            return nil
+        }
+        var conditions: [FilterCondition] = []
+        var isValid = true
+        for (key, list) in object.entries {
+            guard !key.isEmpty else {
+                reader.log.add(at: valuesPath, "has an empty filter key")
+                isValid = false
+                continue
+            }
+            let keyPath = CatalogPath.member(valuesPath, key)
+            guard let values = stringList(list, path: keyPath, log: reader.log) else {
+                isValid = false
+                continue
+            }
+            if let index = values.firstIndex(of: allFilterValuesMarker) {
+                reader.log.add(
+                    at: CatalogPath.element(keyPath, index),
+                    "\(CatalogPath.quoted(allFilterValuesMarker)) is not supported yet (list the values instead)")
+                isValid = false
+                continue
+            }
+            conditions.append(FilterCondition(key: key, values: values))
+        }
+        return isValid ? conditions : nil
+    }
+
+    /// A filter with the same conditions as an earlier one could never win a tie: it is a mistake.
+    private static func reportFiltersWithSameConditions(
+        _ filters: [(index: Int, value: ChargeFilter)], at filtersPath: String, log: CatalogErrorLog
+    ) {
+        var firstIndexByConditions: [[String: Set<String>]: Int] = [:]
+        for (index, filter) in filters {
+            let conditions = Dictionary(filter.values.map { ($0.key, Set($0.values)) }) { first, _ in first }
+            if let first = firstIndexByConditions[conditions] {
+                log.add(
+                    at: CatalogPath.member(CatalogPath.element(filtersPath, index), "values"),
+                    "same values as \(CatalogPath.element(filtersPath, first)), so this filter would never match")
+            } else {
+                firstIndexByConditions[conditions] = index
+            }
+        }
+    }
+}

@@ -1,0 +1,151 @@
+/// Turns a parsed catalog document (SPEC §1) into a `Catalog`, reporting every error in it at once.
+///
+/// Objects are shaped like the bodies of Lago's create calls, bare or wrapped (`{"plan": {...}}`).
+/// Cross-references between objects are checked separately, by `CatalogValidator`.
+public enum CatalogDecoder {
+    /// The sections a catalog document may have.
+    public static let sectionKeys = ["organization", "billable_metrics", "plans", "customers", "subscriptions", "wallets"]
+
+    /// Decodes `document`, read from `file` (named in every error).
+    public static func decode(_ document: JSONValue, file: String) throws(CatalogErrors) -> Catalog {
+        let log = CatalogErrorLog(file: file)
+        let catalog = decode(document, log: log)
+        guard let catalog, log.errors.isEmpty else { throw CatalogErrors(errors: log.errors) }
+        return catalog
+    }
+
+    private static func decode(_ document: JSONValue, log: CatalogErrorLog) -> Catalog? {
+        guard case .object(let root) = document else {
+            log.add(at: "", "a catalog must be a JSON object (got \(document.kindName))")
+            return nil
+        }
+        for key in root.keys where !sectionKeys.contains(key) {
+            log.add(at: key, "unknown field \(CatalogPath.quoted(key)) (known: \(sectionKeys.joined(separator: ", ")))")
+        }
+        var organization: Organization?
+        if let value = root["organization"], value != .null {
+            organization = CatalogObjectReader.read(
+                unwrapped(value, wrapper: "organization"), path: "organization", log: log, decodeOrganization)
+        }
+        return Catalog(
+            organization: organization,
+            billableMetrics: decodeSection(
+                root, "billable_metrics", wrapper: "billable_metric", log: log,
+                identity: .init(field: "code") { quotedString($0["code"]).map { "billable metric code \($0)" } },
+                decodeBillableMetric),
+            plans: decodeSection(
+                root, "plans", wrapper: "plan", log: log,
+                identity: .init(field: "code") { quotedString($0["code"]).map { "plan code \($0)" } },
+                decodePlan),
+            customers: decodeSection(
+                root, "customers", wrapper: "customer", log: log,
+                identity: .init(field: "external_id") { quotedString($0["external_id"]).map { "customer external_id \($0)" } },
+                decodeCustomer),
+            subscriptions: decodeSection(
+                root, "subscriptions", wrapper: "subscription", log: log,
+                identity: .init(field: "external_id") { quotedString($0["external_id"]).map { "subscription external_id \($0)" } },
+                decodeSubscription),
+            wallets: decodeSection(
+                root, "wallets", wrapper: "wallet", log: log,
+                identity: .init(field: "name") { object in
+                    guard let name = quotedString(object["name"]),
+                        let customer = quotedString(object["external_customer_id"])
+                    else { return nil }
+                    return "wallet \(name) of customer \(customer)"
+                },
+                decodeWallet)
+        )
+    }
+
+    /// What tells a section's elements apart: a label naming the element, and the field a duplicate is
+    /// reported at. Elements whose identifying fields are not strings are left to their own errors.
+    private struct ElementIdentity {
+        let field: String
+        let label: (JSONObject) -> String?
+
+        init(field: String, label: @escaping (JSONObject) -> String?) {
+            self.field = field
+            self.label = label
+        }
+    }
+
+    private static func quotedString(_ value: JSONValue?) -> String? {
+        value?.stringValue.map(CatalogPath.quoted)
+    }
+
+    /// Decodes each element of the array at `key` and reports duplicates at their second occurrence.
+    private static func decodeSection<Element>(
+        _ root: JSONObject, _ key: String, wrapper: String, log: CatalogErrorLog, identity: ElementIdentity,
+        _ decodeElement: (inout CatalogObjectReader) -> Element?
+    ) -> [Element] {
+        guard let value = root[key], value != .null else { return [] }
+        guard case .array(let elements) = value else {
+            log.add(at: key, "must be an array (got \(value.kindName))")
+            return []
+        }
+        var decoded: [Element] = []
+        var firstIndexByLabel: [String: Int] = [:]
+        for (index, element) in elements.enumerated() {
+            let path = CatalogPath.element(key, index)
+            let bare = unwrapped(element, wrapper: wrapper)
+            if let model = CatalogObjectReader.read(bare, path: path, log: log, decodeElement) {
+                decoded.append(model)
+            }
+            guard let object = bare.objectValue, let label = identity.label(object) else { continue }
+            if let first = firstIndexByLabel[label] {
+                log.add(
+                    at: CatalogPath.member(path, identity.field),
+                    "duplicate \(label) (first at \(CatalogPath.element(key, first)))")
+            } else {
+                firstIndexByLabel[label] = index
+            }
+        }
+        return decoded
+    }
+
+    /// The inner object of `{"<wrapper>": {...}}`, or `value` itself when it is not wrapped.
+    static func unwrapped(_ value: JSONValue, wrapper: String) -> JSONValue {
+        guard case .object(let object) = value, object.count == 1, object.keys[0] == wrapper,
+            let inner = object[wrapper], case .object = inner
+        else { return value }
+        return inner
+    }
+
+    /// A non-empty list of distinct non-empty strings, such as a filter's values.
+    static func stringList(_ value: JSONValue, path: String, log: CatalogErrorLog) -> [String]? {
+        guard case .array(let elements) = value else {
+            log.add(at: path, "must be an array of strings (got \(value.kindName))")
+            return nil
+        }
+        guard !elements.isEmpty else {
+            log.add(at: path, "must list at least one value")
+            return nil
+        }
+        var strings: [String] = []
+        var firstIndexByString: [String: Int] = [:]
+        var isValid = true
+        for (index, element) in elements.enumerated() {
+            let elementPath = CatalogPath.element(path, index)
+            guard case .string(let string) = element else {
+                log.add(at: elementPath, "must be a string (got \(element.kindName))")
+                isValid = false
+                continue
+            }
+            guard !string.isEmpty else {
+                log.add(at: elementPath, "must not be empty")
+                isValid = false
+                continue
+            }
+            if let first = firstIndexByString[string] {
+                log.add(
+                    at: elementPath,
+                    "duplicate value \(CatalogPath.quoted(string)) (first at \(CatalogPath.element(path, first)))")
+                isValid = false
+                continue
+            }
+            firstIndexByString[string] = index
+            strings.append(string)
+        }
+        return isValid ? strings : nil
+    }
+}

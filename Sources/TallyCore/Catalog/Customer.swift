@@ -1,0 +1,24 @@
+/// Who is invoiced: identified by the caller's `external_id`.
+public struct Customer: Codable, Equatable, Sendable {
+    public var externalId: String
+    public var name: String?
+    public var email: String?
+    /// ISO 4217 code; when set, every subscription's plan must bill in it.
+    public var currency: String?
+    /// IANA timezone for the customer's billing periods; nil falls back to the organization's.
+    public var timezone: String?
+
+    public init(
+        externalId: String,
+        name: String? = nil,
+        email: String? = nil,
+        currency: String? = nil,
+        timezone: String? = nil
+    ) {
+        self.externalId = externalId
+        self.name = name
+        self.email = email
+        self.currency = currency
+        self.timezone = timezone
+    }
+}

@@ -1,0 +1,166 @@
+/// The Lago fields of one kind of object that Tally does not read: descriptive ones are accepted and
+/// ignored; ones that would change what is billed are refused unless set to their neutral value.
+///
+/// Fields that appear in neither list, nor among those the decoder reads, are reported as unknown.
+struct LagoFieldPolicy: Sendable {
+    let descriptive: [String]
+    let unsupported: [UnsupportedLagoField]
+
+    static let organization = LagoFieldPolicy(
+        descriptive: [
+            "lago_id", "created_at", "email", "legal_name", "legal_number", "tax_identification_number",
+            "address_line1", "address_line2", "city", "state", "zipcode", "country", "phone", "url", "logo_url",
+            "default_currency", "webhook_url", "webhook_urls", "email_settings",
+        ],
+        unsupported: [
+            .init("net_payment_term", neutral: .zero),
+            .init("document_numbering", neutral: .oneOf(["per_customer"])),
+            .init("finalize_zero_amount_invoice", neutral: .flag(true)),
+            .init("eu_tax_management", neutral: .flag(false)),
+            .init("taxes", neutral: .emptyList),
+            .init("tax_codes", neutral: .emptyList),
+        ]
+    )
+
+    /// The `billing_configuration` of an organization or a customer.
+    static let billingConfiguration = LagoFieldPolicy(
+        descriptive: [
+            "invoice_footer", "document_locale", "payment_provider", "payment_provider_code",
+            "provider_customer_id", "provider_payment_methods", "sync", "sync_with_provider",
+        ],
+        unsupported: [.init("invoice_grace_period", neutral: .zero)]
+    )
+
+    static let billableMetric = LagoFieldPolicy(
+        descriptive: ["lago_id", "created_at", "active_subscriptions_count", "draft_invoices_count", "plans_count"],
+        unsupported: [
+            .init("weighted_interval", neutral: .null),
+            .init("expression", neutral: .null),
+            .init("rounding_function", neutral: .null),
+            .init("rounding_precision", neutral: .null),
+        ]
+    )
+
+    static let metricFilter = LagoFieldPolicy(descriptive: [], unsupported: [])
+
+    static let plan = LagoFieldPolicy(
+        descriptive: ["lago_id", "created_at", "invoice_display_name", "active_subscriptions_count", "draft_invoices_count"],
+        unsupported: [
+            .init("trial_period", neutral: .zero),
+            .init("bill_charges_monthly", neutral: .flag(false)),
+            .init("bill_fixed_charges_monthly", neutral: .flag(false)),
+            .init("minimum_commitment", neutral: .null),
+            .init("usage_thresholds", neutral: .emptyList),
+            .init("fixed_charges", neutral: .emptyList),
+            .init("taxes", neutral: .emptyList),
+            .init("tax_codes", neutral: .emptyList),
+        ]
+    )
+
+    static let charge = LagoFieldPolicy(
+        descriptive: ["lago_id", "id", "lago_billable_metric_id", "created_at"],
+        unsupported: [
+            .init("pay_in_advance", neutral: .flag(false)),
+            .init("invoiceable", neutral: .flag(true)),
+            .init("prorated", neutral: .flag(false)),
+            .init("min_amount_cents", neutral: .zero),
+            .init("regroup_paid_fees", neutral: .null),
+            .init("applied_pricing_unit", neutral: .null),
+            .init("taxes", neutral: .emptyList),
+            .init("tax_codes", neutral: .emptyList),
+        ]
+    )
+
+    static let packageProperties = LagoFieldPolicy(
+        descriptive: [],
+        unsupported: [
+            .init("pricing_group_keys", neutral: .emptyList),
+            .init("grouped_by", neutral: .emptyList),
+        ]
+    )
+
+    static let chargeFilter = LagoFieldPolicy(descriptive: ["lago_id"], unsupported: [])
+
+    static let customer = LagoFieldPolicy(
+        descriptive: [
+            "lago_id", "sequential_id", "slug", "created_at", "updated_at", "applicable_timezone",
+            "firstname", "lastname", "customer_type", "legal_name", "legal_number", "tax_identification_number",
+            "address_line1", "address_line2", "city", "state", "zipcode", "country", "shipping_address",
+            "phone", "url", "logo_url", "metadata", "integration_customers",
+            "invoice_custom_section_codes", "skip_invoice_custom_sections",
+        ],
+        unsupported: [
+            .init("net_payment_term", neutral: .zero),
+            .init("finalize_zero_amount_invoice", neutral: .oneOf(["inherit", "finalize"])),
+            .init("account_type", neutral: .oneOf(["customer"])),
+            .init("taxes", neutral: .emptyList),
+            .init("tax_codes", neutral: .emptyList),
+        ]
+    )
+
+    static let subscription = LagoFieldPolicy(
+        descriptive: ["lago_id", "lago_customer_id", "created_at"],
+        unsupported: [
+            .init("billing_time", neutral: .oneOf(["calendar"])),
+            .init("plan_overrides", neutral: .null),
+        ]
+    )
+
+    static let wallet = LagoFieldPolicy(
+        descriptive: ["lago_id", "lago_customer_id", "created_at", "metadata", "transaction_metadata", "transaction_name"],
+        unsupported: [
+            .init("expiration_at", neutral: .null),
+            .init("recurring_transaction_rules", neutral: .emptyList),
+            .init("applies_to", neutral: .emptyObject),
+            .init("invoice_requires_successful_payment", neutral: .flag(false)),
+        ]
+    )
+}
+
+/// A Lago field Tally does not implement, accepted only at the value that leaves billing unchanged.
+struct UnsupportedLagoField: Sendable {
+    /// The values that behave as if the field were absent (null or absent is always one of them).
+    enum Neutral: Sendable {
+        /// Null, or an empty string.
+        case null
+        case emptyList
+        case zero
+        case flag(Bool)
+        case oneOf([String])
+        /// Null, or an object whose members are all null or empty lists.
+        case emptyObject
+    }
+
+    let key: String
+    let neutral: Neutral
+
+    init(_ key: String, neutral: Neutral) {
+        self.key = key
+        self.neutral = neutral
+    }
+
+    func isNeutral(_ value: JSONValue) -> Bool {
+        if value == .null { return true }
+        switch (neutral, value) {
+        case (.null, .string(let text)): return text.isEmpty
+        case (.emptyList, .array(let elements)): return elements.isEmpty
+        case (.zero, .number(let literal)): return ExactDecimal(jsonNumber: literal) == .zero
+        case (.flag(let expected), .bool(let flag)): return flag == expected
+        case (.oneOf(let accepted), .string(let text)): return accepted.contains(text)
+        case (.emptyObject, .object(let object)):
+            return object.entries.allSatisfy { $0.value == .null || $0.value == .array([]) }
+        default: return false
+        }
+    }
+
+    /// What the error message lists as supported.
+    var supportedDescription: String {
+        switch neutral {
+        case .null, .emptyObject: "null"
+        case .emptyList: "[]"
+        case .zero: "0"
+        case .flag(let flag): "\(flag)"
+        case .oneOf(let accepted): accepted.joined(separator: ", ")
+        }
+    }
+}

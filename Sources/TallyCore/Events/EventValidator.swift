@@ -1,0 +1,128 @@
+/// Applies the validation rules of SPEC §3, in the table's order, to one decoded event.
+///
+/// The first rule an event breaks is its reject reason. Deduplication (`duplicate_conflict`) needs
+/// the store and is done there.
+public struct EventValidator: Sendable {
+    public let catalog: IngestCatalog
+
+    public init(catalog: IngestCatalog) { self.catalog = catalog }
+
+    public func validate(_ value: JSONValue) -> Result<ValidatedEvent, EventRejection> {
+        guard case .object(var event) = value else {
+            return .failure(EventRejection(.malformed, "expected a JSON object (got \(value.kindName))"))
+        }
+        if event["transaction_id"] == nil, case .object(let inner)? = event["event"] { event = inner }
+        return Result { () throws(EventRejection) in try validate(event) }
+    }
+
+    private func validate(_ event: JSONObject) throws(EventRejection) -> ValidatedEvent {
+        let transactionId = try requiredText(event, "transaction_id")
+        let subscriptionId = try requiredText(event, "external_subscription_id")
+        let code = try requiredText(event, "code")
+        guard let rawTimestamp = event["timestamp"], !Self.isEmpty(rawTimestamp) else {
+            throw EventRejection(.missingField, "timestamp is missing: give Unix seconds or an RFC 3339 date-time")
+        }
+        let timestamp: UTCInstant
+        do { timestamp = try TimestampParser.parse(rawTimestamp) } catch { throw EventRejection(.invalidTimestamp, error.message) }
+
+        guard let metric = catalog.metrics[code] else {
+            throw EventRejection(.unknownMetric, "code \(Self.quoted(code)) names no billable metric: apply a catalog that defines it, or fix the code")
+        }
+        guard let subscription = catalog.subscriptions[subscriptionId] else {
+            throw EventRejection(.unknownSubscription, "external_subscription_id \(Self.quoted(subscriptionId)) names no subscription: apply a catalog that defines it, or fix the id")
+        }
+
+        var properties: [(key: String, value: String)] = []
+        switch event["properties"] {
+        case nil, .null?: break
+        case .object(let object)?:
+            properties.reserveCapacity(object.count)
+            for (key, value) in object.entries {
+                if let canonical = Self.canonicalText(value) { properties.append((key, canonical)) }
+            }
+        case let other?:
+            throw EventRejection(.malformed, "properties must be an object (got \(other.kindName))")
+        }
+
+        let units = try aggregationValue(event["properties"]?.objectValue?[metric.fieldName], metric: metric)
+        try checkFilterValues(event["properties"]?.objectValue, metric: metric)
+
+        if timestamp < subscription.startedAt {
+            throw EventRejection(.outsideSubscription, "timestamp \(timestamp) is before subscription \(Self.quoted(subscriptionId)) started (\(subscription.startedAt))")
+        }
+        if let endingAt = subscription.endingAt, timestamp > endingAt {
+            throw EventRejection(.outsideSubscription, "timestamp \(timestamp) is after subscription \(Self.quoted(subscriptionId)) ended (\(endingAt))")
+        }
+        return ValidatedEvent(
+            subscriptionId: subscription.id, transactionId: transactionId, code: code,
+            timestamp: timestamp, properties: properties, units: units)
+    }
+
+    private func requiredText(_ event: JSONObject, _ field: String) throws(EventRejection) -> String {
+        switch event[field] {
+        case .string(let text)? where !text.isEmpty: return text
+        case .number(let literal)?: return literal
+        case nil, .null?, .string?:
+            throw EventRejection(.missingField, "\(field) is missing or empty")
+        case let other?:
+            throw EventRejection(.missingField, "\(field) must be a string (got \(other.kindName))")
+        }
+    }
+
+    private func aggregationValue(_ value: JSONValue?, metric: IngestCatalog.Metric) throws(EventRejection) -> ExactDecimal {
+        let field = "properties.\(metric.fieldName)"
+        switch value {
+        case nil, .null?:
+            throw EventRejection(.missingAggregationProperty, "\(field) is missing: metric \(Self.quoted(metric.code)) sums it")
+        case .number(let literal)?:
+            if let number = ExactDecimal(jsonNumber: literal) { return number }
+            throw EventRejection(.invalidAggregationProperty, "\(field) \(literal) has more digits than Tally keeps exactly (38)")
+        case .string(let text)?:
+            if let number = ExactDecimal(decimalString: text) { return number }
+            throw EventRejection(.invalidAggregationProperty, "\(field) \(Self.quoted(text)) is not a decimal number like 2000000 or 1500.5")
+        case let other?:
+            throw EventRejection(.invalidAggregationProperty, "\(field) must be a number or a decimal string (got \(other.kindName))")
+        }
+    }
+
+    private func checkFilterValues(_ properties: JSONObject?, metric: IngestCatalog.Metric) throws(EventRejection) {
+        guard let properties, !metric.filterValues.isEmpty else { return }
+        for (key, value) in properties.entries {
+            guard let allowed = metric.filterValues[key] else { continue }
+            let text: String
+            switch value {
+            case .null: continue
+            case .string(let string): text = string
+            case .number(let literal): text = literal
+            case .bool(let flag): text = flag ? "true" : "false"
+            case .array, .object: text = value.serialized
+            }
+            if !allowed.contains(text) {
+                throw EventRejection(.invalidFilterValue, "properties.\(key) \(Self.quoted(text)) is not a value of metric \(Self.quoted(metric.code))'s filter (values: \(allowed.sorted().joined(separator: ", ")); case matters)")
+            }
+        }
+    }
+
+    /// A property's meaning as text: decimal numbers and decimal strings in canonical form (so
+    /// 100, "100" and "100.0" are one value), booleans as true/false, nested values as JSON; nil
+    /// for null, which is the same as an absent property.
+    static func canonicalText(_ value: JSONValue) -> String? {
+        switch value {
+        case .null: return nil
+        case .string(let text): return ExactDecimal(decimalString: text)?.description ?? text
+        case .number(let literal): return ExactDecimal(jsonNumber: literal)?.description ?? literal
+        case .bool(let flag): return flag ? "true" : "false"
+        case .array, .object: return value.serialized
+        }
+    }
+
+    private static func isEmpty(_ value: JSONValue) -> Bool {
+        switch value {
+        case .null: true
+        case .string(let text): text.isEmpty
+        default: false
+        }
+    }
+
+    private static func quoted(_ text: String) -> String { JSONValue.quoted(text) }
+}

@@ -1,0 +1,24 @@
+/// An event that passed every rule of SPEC §3 but deduplication, ready to be stored.
+public struct ValidatedEvent: Equatable, Sendable {
+    public let subscriptionId: Int64
+    public let transactionId: String
+    public let code: String
+    public let timestamp: UTCInstant
+    /// Every property as a string, numbers in canonical decimal form: two events mean the same
+    /// thing exactly when code, timestamp and these are equal (SPEC §3).
+    public let properties: [(key: String, value: String)]
+    /// The value of the metric's `field_name` property.
+    public let units: ExactDecimal
+
+    public static func == (lhs: ValidatedEvent, rhs: ValidatedEvent) -> Bool {
+        lhs.subscriptionId == rhs.subscriptionId && lhs.transactionId == rhs.transactionId
+            && lhs.code == rhs.code && lhs.timestamp == rhs.timestamp && lhs.units == rhs.units
+            && lhs.properties.elementsEqual(rhs.properties, by: { $0.key == $1.key && $0.value == $1.value })
+    }
+
+    /// The properties as a JSON object text, keys sorted, every value a string.
+    public var propertiesJSON: String {
+        let object = JSONObject(properties.sorted { $0.key < $1.key }.map { (key: $0.key, value: JSONValue.string($0.value)) })
+        return JSONValue.object(object).serialized
+    }
+}

@@ -1,0 +1,208 @@
+import CLibPQ
+import Glibc
+
+/// One libpq connection. Not thread-safe: it has one owner at a time.
+///
+/// Every statement goes through `PQexecParams` (parameters never interpolated into SQL), every
+/// result is copied into Swift values and `PQclear`ed at once, and the connection is `PQfinish`ed
+/// on deinit, even after a failed connect.
+public final class PostgresConnection {
+    private let handle: OpaquePointer
+
+    public init(connectionString: String) throws(PostgresError) {
+        guard let handle = PQconnectdb(connectionString) else {
+            throw PostgresError(operation: "connecting", message: "libpq could not allocate a connection")
+        }
+        guard PQstatus(handle) == CONNECTION_OK else {
+            let message = Self.trimmed(PQerrorMessage(handle))
+            PQfinish(handle)
+            throw PostgresError(operation: "connecting", message: message, sqlState: "08001")
+        }
+        self.handle = handle
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
+    }
+
+    deinit { PQfinish(handle) }
+
+    /// Runs one statement with text parameters (`$1`, `$2`, … ; `nil` is SQL NULL) and returns its rows.
+    @discardableResult
+    public func execute(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> PostgresRows {
+        let result = withCStrings(parameters) { values in
+            PQexecParams(handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+        }
+        return try consume(result, operation: Self.summary(of: sql))
+    }
+
+    /// Runs several statements without parameters (migrations, DDL scripts).
+    public func executeScript(_ sql: String, operation: String) throws(PostgresError) {
+        _ = try consume(PQexec(handle, sql), operation: operation)
+    }
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN")
+        do {
+            let value = try body()
+            try execute("COMMIT")
+            return value
+        } catch {
+            _ = try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Streams rows into `COPY … FROM STDIN`; `fill` writes them through the `CopyInWriter`.
+    ///
+    /// On an error in `fill` the COPY is aborted with `PQputCopyEnd(errormsg)`, so the server
+    /// discards what was sent, and the error is rethrown.
+    public func copyIn(_ sql: String, _ fill: (inout CopyInWriter) throws -> Void) throws {
+        let operation = Self.summary(of: sql)
+        let start = PQexec(handle, sql)
+        let status = PQresultStatus(start)
+        guard status == PGRES_COPY_IN else {
+            _ = try consume(start, operation: operation)
+            throw PostgresError(operation: operation, message: "server did not enter COPY IN mode")
+        }
+        PQclear(start)
+        var writer = CopyInWriter(connection: self)
+        do {
+            try fill(&writer)
+            try writer.flush()
+        } catch {
+            PQputCopyEnd(handle, "aborted by Tally")
+            drainResults()
+            throw error
+        }
+        guard PQputCopyEnd(handle, nil) == 1 else {
+            let message = Self.trimmed(PQerrorMessage(handle))
+            drainResults()
+            throw PostgresError(operation: operation, message: message)
+        }
+        var firstError: PostgresError?
+        while let result = PQgetResult(handle) {
+            do { _ = try consume(result, operation: operation) } catch { firstError = firstError ?? error }
+        }
+        if let firstError { throw firstError }
+    }
+
+    fileprivate func putCopyData(_ bytes: UnsafeRawBufferPointer) throws(PostgresError) {
+        guard !bytes.isEmpty else { return }
+        let sent = bytes.withMemoryRebound(to: CChar.self) { chars in
+            PQputCopyData(handle, chars.baseAddress, Int32(chars.count))
+        }
+        guard sent == 1 else {
+            throw PostgresError(operation: "sending COPY data", message: Self.trimmed(PQerrorMessage(handle)))
+        }
+    }
+
+    private func drainResults() {
+        while let result = PQgetResult(handle) { PQclear(result) }
+    }
+
+    private func consume(_ result: OpaquePointer?, operation: String) throws(PostgresError) -> PostgresRows {
+        guard let result else {
+            throw PostgresError(operation: operation, message: Self.trimmed(PQerrorMessage(handle)), sqlState: "08000")
+        }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY, PGRES_COPY_IN:
+            return PostgresRows(columns: [], rows: [], affected: Self.affectedRows(result))
+        case PGRES_TUPLES_OK:
+            return Self.rows(of: result)
+        default:
+            throw PostgresError(
+                operation: operation,
+                message: Self.trimmed(PQresultErrorField(result, Int32(UInt8(ascii: "M")))
+                    ?? PQresultErrorMessage(result)),
+                sqlState: PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) },
+                detail: PQresultErrorField(result, Int32(UInt8(ascii: "D"))).map { String(cString: $0) })
+        }
+    }
+
+    private static func rows(of result: OpaquePointer) -> PostgresRows {
+        let columnCount = PQnfields(result)
+        let rowCount = PQntuples(result)
+        let columns = (0..<columnCount).map { String(cString: PQfname(result, $0)) }
+        var rows: [[String?]] = []
+        rows.reserveCapacity(Int(rowCount))
+        for row in 0..<rowCount {
+            rows.append((0..<columnCount).map { column in
+                PQgetisnull(result, row, column) == 1 ? nil : String(cString: PQgetvalue(result, row, column))
+            })
+        }
+        return PostgresRows(columns: columns, rows: rows, affected: Int(rowCount))
+    }
+
+    private static func affectedRows(_ result: OpaquePointer) -> Int {
+        Int(String(cString: PQcmdTuples(result))) ?? 0
+    }
+
+    private static func trimmed(_ message: UnsafePointer<CChar>?) -> String {
+        guard let message else { return "unknown error" }
+        let text = String(cString: message)
+        return String(text.reversed().drop(while: \.isWhitespace).reversed())
+    }
+
+    /// The first words of a statement, to say what failed without echoing data.
+    private static func summary(of sql: String) -> String {
+        let words = sql.split(whereSeparator: \.isWhitespace).prefix(4).joined(separator: " ")
+        return "running \"\(words)…\""
+    }
+}
+
+/// Calls `body` with a C array of NUL-terminated copies of `strings` (NULL for nil), valid only inside.
+private func withCStrings<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    let copies: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0)! } }
+    defer { copies.forEach { free($0) } }
+    return body(copies.map { $0.map { UnsafePointer($0) } })
+}
+
+/// Rows of a query result, already copied out of libpq, as text.
+public struct PostgresRows: Sendable {
+    public let columns: [String]
+    public let rows: [[String?]]
+    /// Rows returned, or rows affected for INSERT/UPDATE/DELETE.
+    public let affected: Int
+
+    /// The single value of a one-row, one-column result.
+    public var scalar: String? { rows.first?.first ?? nil }
+}
+
+/// Buffers COPY text-format data and hands it to libpq in large chunks.
+public struct CopyInWriter: ~Copyable {
+    private let connection: PostgresConnection
+    private var buffer: [UInt8] = []
+    private static let chunkSize = 1 << 18
+
+    fileprivate init(connection: PostgresConnection) {
+        self.connection = connection
+        buffer.reserveCapacity(Self.chunkSize + 4096)
+    }
+
+    /// Appends one row; `nil` fields are written as `\N`. Fields are escaped for COPY's text format.
+    public mutating func writeRow(_ fields: [String?]) throws {
+        for (index, field) in fields.enumerated() {
+            if index > 0 { buffer.append(0x09) }
+            if let field { appendEscaped(field) } else { buffer.append(contentsOf: [0x5C, 0x4E]) }
+        }
+        buffer.append(0x0A)
+        if buffer.count >= Self.chunkSize { try flush() }
+    }
+
+    private mutating func appendEscaped(_ field: String) {
+        for byte in field.utf8 {
+            switch byte {
+            case 0x5C: buffer.append(0x5C); buffer.append(0x5C)
+            case 0x09: buffer.append(0x5C); buffer.append(UInt8(ascii: "t"))
+            case 0x0A: buffer.append(0x5C); buffer.append(UInt8(ascii: "n"))
+            case 0x0D: buffer.append(0x5C); buffer.append(UInt8(ascii: "r"))
+            default: buffer.append(byte)
+            }
+        }
+    }
+
+    public mutating func flush() throws {
+        defer { buffer.removeAll(keepingCapacity: true) }
+        try buffer.withUnsafeBytes { try connection.putCopyData($0) }
+    }
+}

@@ -1,0 +1,136 @@
+import TallyCore
+
+/// The two export formats of SPEC §2, recognised by file name (`.gz` is looked through).
+public enum ExportFormat: String, Sendable {
+    case csv
+    case ndjson
+
+    public init(path: String) throws(ExportReadError) {
+        var name = Substring(path.split(separator: "/").last ?? "").lowercased()
+        if name.hasSuffix(".gz") { name.removeLast(3) }
+        if name.hasSuffix(".csv") {
+            self = .csv
+        } else if name.hasSuffix(".ndjson") || name.hasSuffix(".jsonl") {
+            self = .ndjson
+        } else {
+            throw ExportReadError(file: path, line: nil, message: "unknown export format: name it .csv, .ndjson or .jsonl (optionally .gz)")
+        }
+    }
+}
+
+/// One event as read from an export: where it is, its raw text, and its decoded content (or why
+/// it could not be decoded).
+public struct ExportRecord {
+    public let line: Int
+    /// The record exactly as in the file, without its line terminator.
+    public let raw: String
+    public let content: Result<JSONValue, EventRejection>
+}
+
+/// Streams the events of one export file, in file order, in constant memory.
+public struct ExportReader {
+    public let path: String
+    public let format: ExportFormat
+
+    public init(path: String) throws(ExportReadError) {
+        self.path = path
+        self.format = try ExportFormat(path: path)
+    }
+
+    public func forEachRecord(_ body: (ExportRecord) throws -> Void) throws {
+        let source = try ExportFileSource(path: path)
+        switch format {
+        case .ndjson:
+            try RecordSplitter(followsCSVQuotes: false).forEachRecord(in: source) { record in
+                try body(ExportRecord(line: record.line, raw: record.text, content: Self.decodeJSONLine(record.bytes)))
+            }
+        case .csv:
+            let parser = CSVFieldParser()
+            var header: CSVHeader?
+            try RecordSplitter(followsCSVQuotes: true).forEachRecord(in: source) { record in
+                guard let columns = header else {
+                    header = try CSVHeader(record: record, parser: parser, file: path)
+                    return
+                }
+                try body(ExportRecord(line: record.line, raw: record.text, content: columns.decode(record.bytes, parser: parser)))
+            }
+        }
+    }
+
+    static func decodeJSONLine(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, EventRejection> {
+        do {
+            return .success(try JSONParser.parse(bytes))
+        } catch {
+            return .failure(EventRejection(.malformed, error.description))
+        }
+    }
+}
+
+/// A CSV export's header: which column holds which event field or property.
+struct CSVHeader {
+    private enum Column { case field(String), property(String) }
+    private static let eventFields: Set<String> = ["transaction_id", "external_subscription_id", "code", "timestamp"]
+    private let columns: [Column]
+
+    init(record: PhysicalRecord, parser: CSVFieldParser, file: String) throws(ExportReadError) {
+        let names: [String]
+        switch parser.fields(of: record.bytes) {
+        case .success(let fields): names = fields
+        case .failure(let error): throw ExportReadError(file: file, line: record.line, message: "header: \(error.message)")
+        }
+        var seen: Set<String> = []
+        var columns: [Column] = []
+        for (index, name) in names.enumerated() {
+            guard !name.isEmpty else {
+                throw ExportReadError(file: file, line: record.line, message: "header: column \(index + 1) has no name")
+            }
+            let key = name.hasPrefix("properties.") ? String(name.dropFirst("properties.".count)) : name
+            let isProperty = name.hasPrefix("properties.") || !Self.eventFields.contains(name)
+            guard seen.insert(isProperty ? "properties." + key : key).inserted else {
+                throw ExportReadError(file: file, line: record.line, message: "header: column \"\(name)\" appears twice")
+            }
+            columns.append(isProperty ? .property(key) : .field(key))
+        }
+        let missing = Self.eventFields.filter { !seen.contains($0) }.sorted()
+        guard missing.isEmpty else {
+            throw ExportReadError(
+                file: file, line: record.line,
+                message: "header lacks column(s) \(missing.joined(separator: ", ")): a CSV export needs transaction_id, external_subscription_id, code and timestamp")
+        }
+        self.columns = columns
+    }
+
+    /// The record as an event object; an empty cell is an absent property or field.
+    func decode(_ bytes: UnsafeBufferPointer<UInt8>, parser: CSVFieldParser) -> Result<JSONValue, EventRejection> {
+        if let problem = Self.encodingProblem(bytes) { return .failure(EventRejection(.malformed, problem)) }
+        let fields: [String]
+        switch parser.fields(of: bytes) {
+        case .success(let values): fields = values
+        case .failure(let error): return .failure(EventRejection(.malformed, error.message))
+        }
+        guard fields.count == columns.count else {
+            return .failure(EventRejection(.malformed, "expected \(columns.count) fields as in the header, found \(fields.count)"))
+        }
+        var event = JSONObject()
+        var properties = JSONObject()
+        for (column, value) in zip(columns, fields) where !value.isEmpty {
+            switch column {
+            case .field(let name): event[name] = .string(value)
+            case .property(let name): properties[name] = .string(value)
+            }
+        }
+        event["properties"] = .object(properties)
+        return .success(.object(event))
+    }
+
+    /// PostgreSQL text cannot hold NUL, and invalid UTF-8 would be silently repaired: refuse both.
+    private static func encodingProblem(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        var ascii = true
+        for byte in bytes {
+            if byte == 0 { return "contains a NUL byte" }
+            if byte >= 0x80 { ascii = false }
+        }
+        if !ascii, String(validating: bytes, as: UTF8.self) == nil { return "is not valid UTF-8" }
+        return nil
+    }
+}

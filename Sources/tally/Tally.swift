@@ -1,0 +1,27 @@
+import ArgumentParser
+import Foundation
+
+@main
+struct Tally: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Batch rating and invoicing for usage-based pricing.",
+        discussion: """
+            Exit codes: 0 success; 1 failure (the failing stage committed nothing); 2 bad usage or \
+            configuration; 3 finished, but some events were rejected; 4 another run holds the lock.
+            """,
+        subcommands: [DB.self, CatalogCommand.self, Ingest.self])
+
+    /// ArgumentParser exits with 64 on bad usage; Tally's contract (SPEC §11) says 2.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                Terminal.error(fullMessage(for: error))
+                Foundation.exit(ExitStatus.usage)
+            }
+            exit(withError: error)
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import TallyCore
+import TallyKit
+
+/// Tally's exit statuses (SPEC §11).
+enum ExitStatus {
+    static let failure: Int32 = 1
+    static let usage: Int32 = 2
+    static let rejected: Int32 = 3
+    static let locked: Int32 = 4
+}
+
+/// Human output goes to stderr; stdout is kept for `--json`.
+enum Terminal {
+    static let isInteractive = isatty(STDERR_FILENO) == 1
+
+    static func say(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    static func error(_ text: String) {
+        say("tally: error: " + text)
+    }
+
+    /// Overwrites the current terminal line; does nothing when stderr is not a terminal.
+    static func progress(_ text: String) {
+        guard isInteractive else { return }
+        FileHandle.standardError.write(Data(("\r\u{1B}[K" + text).utf8))
+    }
+
+    static func clearProgress() {
+        guard isInteractive else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+
+    static func printJSON(_ value: JSONValue) {
+        FileHandle.standardOutput.write(Data((value.prettyPrinted + "\n").utf8))
+    }
+
+    /// Runs a command body, turning Tally's errors into a message and the matching exit status.
+    static func run(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as ExitCode {
+            throw error
+        } catch let error as RunLockHeld {
+            Terminal.error(error.description)
+            throw ExitCode(ExitStatus.locked)
+        } catch let error as PostgresError where error.operation == "connecting" {
+            Terminal.error("\(error)\ncheck --database-url / $TALLY_DATABASE_URL, or leave them unset to use the embedded cluster")
+            throw ExitCode(ExitStatus.usage)
+        } catch let error as CatalogErrors {
+            Terminal.say(error.description)
+            Terminal.error("catalog not applied: \(error.errors.count) error(s); nothing was changed")
+            throw ExitCode(ExitStatus.failure)
+        } catch {
+            Terminal.error("\(error)")
+            throw ExitCode(ExitStatus.failure)
+        }
+    }
+}

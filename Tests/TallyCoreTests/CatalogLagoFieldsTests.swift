@@ -1,0 +1,95 @@
+import Testing
+@testable import TallyCore
+
+/// Lago fields Tally does not read: descriptive ones pass, billing ones are refused, unknown ones are errors.
+@Suite struct CatalogLagoFieldsTests {
+    let spec = CatalogFixtures.json(CatalogFixtures.specExample)
+
+    @Test func descriptiveAndNeutralLagoFieldsAreAccepted() throws {
+        let document = spec
+            .setting("organization.email", to: "billing@mistral.ai")
+            .setting("billable_metrics[0].description", to: "Token usage across Mistral AI models")
+            .setting("billable_metrics[0].lago_id", to: "1a901a90-1a90-1a90-1a90-1a901a901a90")
+            .setting("plans[0].trial_period", to: .number("0.0"))
+            .setting("plans[0].tax_codes", to: [])
+            .setting("plans[0].minimum_commitment", to: .null)
+            .setting("plans[0].invoice_display_name", to: "Mistral")
+            .setting("plans[0].charges[0].invoiceable", to: true)
+            .setting("plans[0].charges[0].pay_in_advance", to: false)
+            .setting("plans[0].charges[0].min_amount_cents", to: 0)
+            .setting("customers[0].address_line1", to: "5 rue de Rivoli")
+            .setting("customers[0].metadata", to: [["key": "crm", "value": "42"]])
+            .setting("customers[0].billing_configuration", to: ["document_locale": "fr", "invoice_grace_period": 0])
+            .setting("subscriptions[0].billing_time", to: "calendar")
+            .setting("subscriptions[0].created_at", to: "2026-09-15T00:00:00Z")
+            .setting("wallets[0].expiration_at", to: .null)
+            .setting("wallets[0].recurring_transaction_rules", to: [])
+            .setting("wallets[0].applies_to", to: ["fee_types": [], "billable_metric_codes": []])
+        let catalog = try #require(CatalogFixtures.decode(document))
+        #expect(catalog.billableMetrics[0].description == "Token usage across Mistral AI models")
+    }
+
+    @Test(arguments: [
+        ("billable_metrics[0].aggregation_type", "count_agg",
+         #"aggregation_type "count_agg" is not supported yet (supported: sum_agg)"#),
+        ("billable_metrics[0].recurring", true, "recurring true is not supported yet (supported: false)"),
+        ("billable_metrics[0].expression", "tokens * 2", #"expression "tokens * 2" is not supported yet (supported: null)"#),
+        ("plans[0].interval", "yearly", #"interval "yearly" is not supported yet (supported: monthly)"#),
+        ("plans[0].pay_in_advance", true, "pay_in_advance true is not supported yet (supported: false)"),
+        ("plans[0].amount_currency", "SEK",
+         #"amount_currency "SEK" is not supported yet (supported: USD, EUR, GBP, CHF, CAD, AUD, JPY, KRW)"#),
+        ("plans[0].trial_period", 30, "trial_period 30 is not supported yet (supported: 0)"),
+        ("plans[0].minimum_commitment", ["amount_cents": 100000],
+         #"minimum_commitment {"amount_cents":100000} is not supported yet (supported: null)"#),
+        ("plans[0].tax_codes", ["vat_20"], #"tax_codes ["vat_20"] is not supported yet (supported: [])"#),
+        ("plans[0].usage_thresholds", [["amount_cents": 1000]],
+         #"usage_thresholds [{"amount_cents":1000}] is not supported yet (supported: [])"#),
+        ("plans[0].charges[0].charge_model", "graduated",
+         #"charge_model "graduated" is not supported yet (supported: package)"#),
+        ("plans[0].charges[0].pay_in_advance", true, "pay_in_advance true is not supported yet (supported: false)"),
+        ("plans[0].charges[0].prorated", true, "prorated true is not supported yet (supported: false)"),
+        ("plans[0].charges[0].invoiceable", false, "invoiceable false is not supported yet (supported: true)"),
+        ("plans[0].charges[0].min_amount_cents", 500, "min_amount_cents 500 is not supported yet (supported: 0)"),
+        ("plans[0].charges[0].regroup_paid_fees", "invoice",
+         #"regroup_paid_fees "invoice" is not supported yet (supported: null)"#),
+        ("plans[0].charges[0].properties.pricing_group_keys", ["region"],
+         #"pricing_group_keys ["region"] is not supported yet (supported: [])"#),
+        ("plans[0].charges[0].filters[0].values.model", ["__ALL_FILTER_VALUES__"],
+         #""__ALL_FILTER_VALUES__" is not supported yet (list the values instead)"#),
+        ("customers[0].net_payment_term", 30, "net_payment_term 30 is not supported yet (supported: 0)"),
+        ("customers[0].finalize_zero_amount_invoice", "skip",
+         #"finalize_zero_amount_invoice "skip" is not supported yet (supported: inherit, finalize)"#),
+        ("customers[0].billing_configuration.invoice_grace_period", 3,
+         "invoice_grace_period 3 is not supported yet (supported: 0)"),
+        ("subscriptions[0].billing_time", "anniversary",
+         #"billing_time "anniversary" is not supported yet (supported: calendar)"#),
+        ("subscriptions[0].plan_overrides", ["amount_cents": 0],
+         #"plan_overrides {"amount_cents":0} is not supported yet (supported: null)"#),
+        ("wallets[0].expiration_at", "2027-01-01T00:00:00Z",
+         #"expiration_at "2027-01-01T00:00:00Z" is not supported yet (supported: null)"#),
+        ("wallets[0].recurring_transaction_rules", [["trigger": "interval"]],
+         #"recurring_transaction_rules [{"trigger":"interval"}] is not supported yet (supported: [])"#),
+        ("wallets[0].applies_to", ["fee_types": ["charge"]],
+         #"applies_to {"fee_types":["charge"]} is not supported yet (supported: null)"#),
+    ] as [(String, JSONValue, String)])
+    func billingFieldsTallyDoesNotImplementAreRefused(path: String, value: JSONValue, message: String) {
+        let document = spec
+            .setting("customers[0].billing_configuration", to: [:])
+            .setting(path, to: value)
+        // A filter value is reported at its index in the list.
+        let errorPath = value == ["__ALL_FILTER_VALUES__"] ? path + "[0]" : path
+        #expect(CatalogFixtures.errors(in: document) == ["\(errorPath): \(message)"])
+    }
+
+    @Test func unknownFieldsAreErrors() {
+        let document = spec
+            .setting("plans[0].foo", to: 1)
+            .setting("plans[0].charges[0].filters[0].properties.graduated_ranges", to: [])
+            .setting("taxes", to: [])
+        #expect(CatalogFixtures.errors(in: document) == [
+            "taxes: unknown field \"taxes\" (known: organization, billable_metrics, plans, customers, subscriptions, wallets)",
+            "plans[0].charges[0].filters[0].properties.graduated_ranges: unknown field \"graduated_ranges\"",
+            "plans[0].foo: unknown field \"foo\"",
+        ])
+    }
+}
