@@ -14,7 +14,7 @@ struct Tally: ParsableCommand {
     /// ArgumentParser exits with 64 on bad usage; Tally's contract (SPEC §11) says 2.
     static func main() {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(GlobalOptions.movedAfterCommand(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch {
             if exitCode(for: error) == .validationFailure {
