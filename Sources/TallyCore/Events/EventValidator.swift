@@ -16,6 +16,10 @@ public struct EventValidator: Sendable {
     }
 
     private func validate(_ event: JSONObject) throws(EventRejection) -> ValidatedEvent {
+        switch event["properties"] {
+        case nil, .null?, .object?: break
+        case let other?: throw EventRejection(.malformed, "properties must be an object (got \(other.kindName))")
+        }
         let transactionId = try requiredText(event, "transaction_id")
         let subscriptionId = try requiredText(event, "external_subscription_id")
         let code = try requiredText(event, "code")
@@ -33,15 +37,11 @@ public struct EventValidator: Sendable {
         }
 
         var properties: [(key: String, value: String)] = []
-        switch event["properties"] {
-        case nil, .null?: break
-        case .object(let object)?:
+        if case .object(let object)? = event["properties"] {
             properties.reserveCapacity(object.count)
             for (key, value) in object.entries {
                 if let canonical = Self.canonicalText(value) { properties.append((key, canonical)) }
             }
-        case let other?:
-            throw EventRejection(.malformed, "properties must be an object (got \(other.kindName))")
         }
 
         let units = try aggregationValue(event["properties"]?.objectValue?[metric.fieldName], metric: metric)

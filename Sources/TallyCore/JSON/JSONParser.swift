@@ -165,10 +165,12 @@ public struct JSONParser: ~Copyable {
 
     /// Decodes a string body holding escapes or non-ASCII bytes; invalid UTF-8 is an error, not repaired.
     private func decodeString(_ body: UnsafeBufferPointer<UInt8>, at start: Int) throws(JSONSyntaxError) -> String {
+        if let bad = Self.firstInvalidUTF8(body) {
+            throw JSONSyntaxError(offset: start + bad, reason: "invalid UTF-8 in a string")
+        }
         var utf8: [UInt8] = []
         utf8.reserveCapacity(body.count)
         var position = 0
-        func fail(_ reason: String) -> JSONSyntaxError { JSONSyntaxError(offset: start + position, reason: reason) }
         while position < body.count {
             let byte = body[position]
             guard byte == UInt8(ascii: "\\") else {
@@ -176,6 +178,8 @@ public struct JSONParser: ~Copyable {
                 position += 1
                 continue
             }
+            let escapeStart = position
+            func fail(_ reason: String) -> JSONSyntaxError { JSONSyntaxError(offset: start + escapeStart, reason: reason) }
             guard position + 1 < body.count else { throw fail("unterminated escape") }
             let escape = body[position + 1]
             position += 2
@@ -207,8 +211,34 @@ public struct JSONParser: ~Copyable {
                 throw fail("invalid escape \\\(Character(Unicode.Scalar(escape)))")
             }
         }
-        guard let string = String(validating: utf8, as: UTF8.self) else { throw fail("invalid UTF-8 in a string") }
-        return string
+        return String(decoding: utf8, as: UTF8.self)
+    }
+
+    /// The offset of the first byte that does not belong to a well-formed UTF-8 sequence
+    /// (Unicode table 3-7: no overlongs, no surrogates, nothing above U+10FFFF).
+    private static func firstInvalidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        var index = 0
+        while index < bytes.count {
+            let lead = bytes[index]
+            if lead < 0x80 { index += 1; continue }
+            let length: Int
+            var low: UInt8 = 0x80, high: UInt8 = 0xBF
+            switch lead {
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; low = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED: length = 3; high = 0x9F
+            case 0xF0: length = 4; low = 0x90
+            case 0xF1...0xF3: length = 4
+            case 0xF4: length = 4; high = 0x8F
+            default: return index
+            }
+            guard index + length <= bytes.count else { return index }
+            guard (low...high).contains(bytes[index + 1]) else { return index }
+            for offset in 2..<length where !(0x80...0xBF).contains(bytes[index + offset]) { return index }
+            index += length
+        }
+        return nil
     }
 
     private static func hex4(_ body: UnsafeBufferPointer<UInt8>, at position: Int) -> UInt32? {

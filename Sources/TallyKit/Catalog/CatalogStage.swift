@@ -90,6 +90,8 @@ private struct CatalogWriter {
     let now: UTCInstant
     var report = CatalogApplyReport()
     private var errors: [CatalogError] = []
+    /// Metrics whose filter keys changed: their usage rollups are bucketed by the old keys.
+    private var rollupsToRebuild: [String] = []
 
     init(connection: PostgresConnection, file: String, now: UTCInstant) {
         self.connection = connection
@@ -114,8 +116,12 @@ private struct CatalogWriter {
             record("organization \(organization.name)", rows)
         }
         for (index, metric) in catalog.billableMetrics.enumerated() {
+            let storedKeys = try connection.execute("SELECT array_to_json(filter_keys)::text FROM billable_metrics WHERE code = $1", [metric.code]).scalar
+            if let storedKeys, storedKeys != JSONValue.array(metric.filters.map { .string($0.key) }).serialized {
+                rollupsToRebuild.append(metric.code)
+            }
             try upsert("billable metric \(metric.code)", table: "billable_metrics", key: ("code", metric.code), definition: metric,
-                       columns: ["field_name": metric.fieldName]) { stored in
+                       columns: ["field_name": metric.fieldName, "filter_keys": Self.arrayLiteral(metric.filters.map(\.key))]) { stored in
                 let old = try JSONDecoder().decode(BillableMetric.self, from: Data(stored.utf8))
                 if old.fieldName != metric.fieldName,
                    try connection.execute("SELECT 1 FROM events WHERE code = $1 LIMIT 1", [metric.code]).rows.count > 0 {
@@ -153,6 +159,7 @@ private struct CatalogWriter {
             try writeWallet(wallet, index: index)
         }
         guard errors.isEmpty else { throw CatalogErrors(errors: errors) }
+        for code in rollupsToRebuild { try UsageRollups.rebuild(code: code, connection) }
     }
 
     private mutating func writeWallet(_ wallet: Wallet, index: Int) throws {
@@ -239,6 +246,12 @@ private struct CatalogWriter {
 
     private func id(of table: String, externalId: String) throws -> String {
         try connection.execute("SELECT id FROM \(table) WHERE external_id = $1", [externalId]).scalar!
+    }
+
+    /// A PostgreSQL array literal of `values` (`{"model","type"}`), quoted and escaped.
+    private static func arrayLiteral(_ values: [String]) -> String {
+        "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+            .joined(separator: ",") + "}"
     }
 
     private static func json(_ value: some Encodable) throws -> String {

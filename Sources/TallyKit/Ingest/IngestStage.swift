@@ -125,6 +125,7 @@ public struct IngestStage {
             FROM classified WHERE outcome = 'accepted' ORDER BY line
             """, [ingestId])
         file.accepted = inserted.affected
+        try UsageRollups.addAccepted(connection)
         file.duplicates = Int(try connection.execute("SELECT count(*) FROM classified WHERE outcome = 'duplicate'").scalar!)!
         let conflicts = try connection.execute("""
             SELECT c.line, c.raw, c.subscription_id, c.transaction_id, c.first_line, i.source, c.stored_line

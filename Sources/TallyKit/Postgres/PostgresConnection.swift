@@ -20,6 +20,8 @@ public final class PostgresConnection {
         }
         self.handle = handle
         PQsetNoticeProcessor(handle, { _, _ in }, nil)
+        // Tally works in UTC throughout; date_trunc and date casts must not depend on the server's zone.
+        try execute("SET TIME ZONE 'UTC'")
     }
 
     deinit { PQfinish(handle) }

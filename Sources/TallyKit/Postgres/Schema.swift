@@ -108,6 +108,82 @@ public enum Schema {
                 UNIQUE (subscription_id, transaction_id)
             );
             """),
+        Migration(version: 2, name: "hourly usage rollups, invoices, fees", sql: """
+            -- The metric's filter keys, to project an event's properties onto its rollup bucket.
+            ALTER TABLE billable_metrics ADD COLUMN filter_keys text[] NOT NULL DEFAULT '{}';
+            UPDATE billable_metrics SET filter_keys = ARRAY(
+                SELECT f ->> 'key' FROM jsonb_array_elements(definition -> 'filters') f);
+            -- Usage per subscription, metric, UTC hour and filter-key values, kept at ingest so that
+            -- closing a period reads hours, not raw events.
+            CREATE TABLE event_rollups (
+                subscription_id bigint NOT NULL,
+                code text NOT NULL,
+                hour timestamptz NOT NULL,
+                filter_values jsonb NOT NULL,
+                units numeric NOT NULL,
+                events_count bigint NOT NULL,
+                PRIMARY KEY (subscription_id, code, hour, filter_values)
+            );
+            INSERT INTO event_rollups
+            SELECT e.subscription_id, e.code, date_trunc('hour', e."timestamp" AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',
+                   coalesce((SELECT jsonb_object_agg(p.key, p.value) FROM jsonb_each(e.properties) p
+                             WHERE p.key = ANY (m.filter_keys)), '{}'),
+                   sum(e.units), count(*)
+            FROM events e JOIN billable_metrics m ON m.code = e.code
+            GROUP BY 1, 2, 3, 4;
+            -- Raw events of the hours a period boundary cuts (time zones with :30 or :45 offsets).
+            CREATE INDEX events_subscription_time ON events (subscription_id, "timestamp");
+            CREATE TABLE invoices (
+                id bigserial PRIMARY KEY,
+                lago_id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(),
+                number text NOT NULL UNIQUE,
+                customer_id bigint NOT NULL REFERENCES customers,
+                sequential_id integer NOT NULL,
+                period text NOT NULL,
+                period_from timestamptz NOT NULL,
+                period_to timestamptz NOT NULL,
+                issuing_date date NOT NULL,
+                currency text NOT NULL,
+                status text NOT NULL CHECK (status IN ('finalized', 'voided')),
+                payment_status text NOT NULL,
+                fees_amount_cents bigint NOT NULL,
+                taxes_amount_cents bigint NOT NULL,
+                sub_total_excluding_taxes_amount_cents bigint NOT NULL,
+                sub_total_including_taxes_amount_cents bigint NOT NULL,
+                prepaid_credit_amount_cents bigint NOT NULL,
+                prepaid_granted_credit_amount_cents bigint NOT NULL,
+                prepaid_purchased_credit_amount_cents bigint NOT NULL,
+                total_amount_cents bigint NOT NULL CHECK (total_amount_cents >= 0),
+                voided_at timestamptz,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                UNIQUE (customer_id, sequential_id)
+            );
+            CREATE UNIQUE INDEX invoices_one_live_per_period ON invoices (customer_id, period) WHERE status <> 'voided';
+            CREATE TABLE fees (
+                id bigserial PRIMARY KEY,
+                lago_id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(),
+                invoice_id bigint NOT NULL REFERENCES invoices,
+                subscription_id bigint NOT NULL REFERENCES subscriptions,
+                fee_type text NOT NULL CHECK (fee_type IN ('charge', 'subscription')),
+                item_code text NOT NULL,
+                item_name text NOT NULL,
+                invoice_display_name text,
+                filter_invoice_display_name text,
+                filters jsonb,
+                units numeric NOT NULL,
+                events_count bigint NOT NULL,
+                precise_amount numeric NOT NULL,
+                amount_cents bigint NOT NULL,
+                unpriced boolean NOT NULL DEFAULT false,
+                from_date timestamptz NOT NULL,
+                to_date timestamptz NOT NULL,
+                position integer NOT NULL
+            );
+            ALTER TABLE wallet_transactions ADD COLUMN invoice_id bigint REFERENCES invoices;
+            -- Lago's ids for the objects an invoice document names.
+            ALTER TABLE customers ADD COLUMN lago_id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid();
+            ALTER TABLE subscriptions ADD COLUMN lago_id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid();
+            """),
     ]
 
     /// The advisory lock key held while migrating, so two processes never migrate at once.
