@@ -169,7 +169,7 @@ public enum Schema {
                 item_name text NOT NULL,
                 invoice_display_name text,
                 filter_invoice_display_name text,
-                filters jsonb,
+                filters json,
                 units numeric NOT NULL,
                 events_count bigint NOT NULL,
                 precise_amount numeric NOT NULL,

@@ -1,0 +1,101 @@
+/// Usage of one metric in one filter-values bucket, summed over a period.
+public struct UsageBucket: Sendable {
+    public let code: String
+    /// The event properties that are filter keys of the metric, canonical text.
+    public let filterValues: [String: String]
+    public let units: ExactDecimal
+    public let eventsCount: Int
+
+    public init(code: String, filterValues: [String: String], units: ExactDecimal, eventsCount: Int) {
+        self.code = code
+        self.filterValues = filterValues
+        self.units = units
+        self.eventsCount = eventsCount
+    }
+}
+
+/// One line of an invoice before it is stored: a charge bucket or the subscription fee.
+public struct DraftFee: Equatable, Sendable {
+    public enum Kind: String, Sendable { case charge, subscription }
+
+    public let kind: Kind
+    public let externalSubscriptionId: String
+    /// Metric code for charges, plan code for the subscription fee.
+    public let itemCode: String
+    public let itemName: String
+    public let invoiceDisplayName: String?
+    public let filterInvoiceDisplayName: String?
+    /// The charge filter's values (key → allowed values), nil for a default bucket and the subscription fee.
+    public let filters: [FilterCondition]?
+    public let units: ExactDecimal
+    public let eventsCount: Int
+    public let preciseAmount: ExactDecimal
+    public let amountCents: Int64
+    public let unpriced: Bool
+    public let from: UTCInstant
+    public let to: UTCInstant
+}
+
+/// Usage billed at price 0 because it fell into a default bucket without properties (SPEC §5).
+public struct UnpricedUsage: Equatable, Sendable {
+    public let externalSubscriptionId: String
+    public let metricCode: String
+    public let filterValues: [String: String]
+    public let units: ExactDecimal
+}
+
+/// Rates one subscription for one period: its charges, bucket by bucket, and its fixed fee.
+public enum SubscriptionRating {
+    public static func fees(
+        subscription: Subscription, plan: Plan, startedAt: UTCInstant, endingAt: UTCInstant?,
+        period: BillingPeriod, usage: [UsageBucket], metrics: [String: BillableMetric]
+    ) -> (fees: [DraftFee], unpriced: [UnpricedUsage]) {
+        let from = max(period.from, startedAt)
+        let to = endingAt.map { min(period.to, $0) } ?? period.to
+        var fees: [DraftFee] = []
+        var unpriced: [UnpricedUsage] = []
+
+        for charge in plan.charges {
+            let metric = metrics[charge.billableMetricCode]
+            // Index 0..<filters.count: the charge's filters in plan order; filters.count: the default bucket.
+            var units = Array(repeating: ExactDecimal.zero, count: charge.filters.count + 1)
+            var counts = Array(repeating: 0, count: charge.filters.count + 1)
+            for bucket in usage where bucket.code == charge.billableMetricCode {
+                let index = FilterMatcher.match(bucket.filterValues, filters: charge.filters) ?? charge.filters.count
+                units[index] = units[index] + bucket.units
+                counts[index] += bucket.eventsCount
+                if index == charge.filters.count, charge.properties == nil, bucket.units != .zero {
+                    unpriced.append(UnpricedUsage(
+                        externalSubscriptionId: subscription.externalId, metricCode: charge.billableMetricCode,
+                        filterValues: bucket.filterValues, units: bucket.units))
+                }
+            }
+            for index in units.indices {
+                let filter = index < charge.filters.count ? charge.filters[index] : nil
+                let rated = PackageRating.rate(
+                    units: units[index], eventsCount: counts[index],
+                    properties: filter?.properties ?? charge.properties, currency: plan.currency)
+                if rated.units == .zero, rated.amountCents == 0, rated.eventsCount == 0 { continue }
+                fees.append(DraftFee(
+                    kind: .charge, externalSubscriptionId: subscription.externalId,
+                    itemCode: charge.billableMetricCode, itemName: metric?.name ?? charge.billableMetricCode,
+                    invoiceDisplayName: charge.invoiceDisplayName ?? metric?.name,
+                    filterInvoiceDisplayName: filter?.invoiceDisplayName, filters: filter?.values,
+                    units: rated.units, eventsCount: rated.eventsCount, preciseAmount: rated.preciseAmount,
+                    amountCents: rated.amountCents, unpriced: rated.unpriced, from: from, to: to))
+            }
+        }
+
+        let feeCents = SubscriptionFee.amountCents(planAmountCents: plan.amountCents, period: period, subscriptionStart: startedAt)
+        if feeCents > 0 {
+            let scale = Currency.minorUnitScale(currency: plan.currency) ?? 2
+            fees.append(DraftFee(
+                kind: .subscription, externalSubscriptionId: subscription.externalId,
+                itemCode: plan.code, itemName: plan.name, invoiceDisplayName: plan.name,
+                filterInvoiceDisplayName: nil, filters: nil, units: ExactDecimal(1), eventsCount: 0,
+                preciseAmount: ExactDecimal(significand: Int128(feeCents), scale: scale),
+                amountCents: feeCents, unpriced: false, from: from, to: to))
+        }
+        return (fees, unpriced)
+    }
+}

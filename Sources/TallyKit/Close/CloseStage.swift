@@ -1,0 +1,174 @@
+import Foundation
+import TallyCore
+
+/// Which periods `tally close` closes.
+public enum CloseScope: Sendable {
+    /// The named calendar month, in each customer's timezone.
+    case month(year: Int, month: Int)
+    /// Every period that ended before the instant.
+    case endedBefore(UTCInstant)
+}
+
+/// One invoice issued by a close.
+public struct IssuedInvoice: Sendable {
+    public let number: String
+    public let customer: String
+    public let period: String
+    public let currency: String
+    public let feesAmountCents: Int64
+    public let prepaidCreditAmountCents: Int64
+    public let totalAmountCents: Int64
+    public let feeCount: Int
+}
+
+/// What a close did: invoices issued, periods that were already closed, unpriced usage.
+public struct CloseSummary: Sendable {
+    public var issued: [IssuedInvoice] = []
+    /// "customer period" pairs that already had an invoice: closing again changes nothing.
+    public var alreadyClosed: [String] = []
+    /// Periods named by `--period` that have not ended yet for a customer.
+    public var notEnded: [String] = []
+    public var unpriced: [UnpricedUsage] = []
+    public var filesWritten: [String] = []
+
+    public var json: JSONValue {
+        .object(JSONObject([
+            ("invoices", .array(issued.map { invoice in
+                [
+                    "number": .string(invoice.number), "customer": .string(invoice.customer),
+                    "period": .string(invoice.period), "currency": .string(invoice.currency),
+                    "fees_amount_cents": .number(String(invoice.feesAmountCents)),
+                    "prepaid_credit_amount_cents": .number(String(invoice.prepaidCreditAmountCents)),
+                    "total_amount_cents": .number(String(invoice.totalAmountCents)),
+                ]
+            })),
+            ("already_closed", .array(alreadyClosed.map { .string($0) })),
+            ("not_ended", .array(notEnded.map { .string($0) })),
+            ("unpriced_usage", .array(unpriced.map { usage in
+                [
+                    "external_subscription_id": .string(usage.externalSubscriptionId),
+                    "metric": .string(usage.metricCode),
+                    "values": .object(JSONObject(usage.filterValues.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+                    "units": .string(usage.units.description),
+                ]
+            })),
+            ("files_written", .array(filesWritten.map { .string($0) })),
+        ]))
+    }
+}
+
+/// `tally close`: rates closed periods from the usage rollups and issues one invoice per
+/// customer and period, with its fees and wallet debits, in one transaction each; then writes the
+/// invoice JSON files and the period's summary.csv from what was committed.
+public struct CloseStage {
+    let connection: PostgresConnection
+    let outDirectory: String
+
+    public init(connection: PostgresConnection, outDirectory: String) {
+        self.connection = connection
+        self.outDirectory = outDirectory
+    }
+
+    public func close(_ scope: CloseScope, now: UTCInstant) throws -> CloseSummary {
+        let context = try BillingContext.load(from: connection)
+        var summary = CloseSummary()
+        var periodsInScope: Set<String> = []
+        for (customer, period) in try periodsToClose(scope, context: context, now: now, summary: &summary) {
+            periodsInScope.insert(period.label)
+            let subscriptions = (context.subscriptionsByCustomer[customer.id] ?? []).filter { $0.isActive(in: period) }
+            if subscriptions.isEmpty { continue }
+            if try isClosed(customer: customer, period: period) {
+                summary.alreadyClosed.append("\(customer.definition.externalId) \(period.label)")
+                continue
+            }
+            var fees: [(subscriptionId: Int64, fee: DraftFee)] = []
+            for subscription in subscriptions {
+                let usage = try UsageQuery.buckets(subscriptionId: subscription.id, period: period, connection: connection)
+                let rated = SubscriptionRating.fees(
+                    subscription: subscription.definition, plan: subscription.plan, startedAt: subscription.startedAt,
+                    endingAt: subscription.endingAt, period: period, usage: usage, metrics: context.metrics)
+                fees += rated.fees.map { (subscription.id, $0) }
+                summary.unpriced += rated.unpriced
+            }
+            let currency = customer.definition.currency ?? subscriptions[0].plan.currency
+            let invoice = try InvoiceWriter(connection: connection).issue(
+                customer: customer, period: period, currency: currency, fees: fees, prefix: context.documentNumberPrefix)
+            summary.issued.append(invoice)
+        }
+        summary.filesWritten = try InvoiceFiles(connection: connection, outDirectory: outDirectory)
+            .write(periods: periodsInScope.sorted())
+        return summary
+    }
+
+    /// (customer, period) pairs in scope, in period order then customer order, so invoice numbers
+    /// are assigned deterministically.
+    private func periodsToClose(
+        _ scope: CloseScope, context: BillingContext, now: UTCInstant, summary: inout CloseSummary
+    ) throws -> [(BillingContext.CustomerRecord, BillingPeriod)] {
+        var pairs: [(BillingContext.CustomerRecord, BillingPeriod)] = []
+        for customer in context.customers {
+            switch scope {
+            case .month(let year, let month):
+                guard let period = BillingPeriod(year: year, month: month, timezone: customer.timezone) else { continue }
+                if period.to >= now {
+                    summary.notEnded.append("\(customer.definition.externalId) \(period.label) (ends \(period.to))")
+                    continue
+                }
+                pairs.append((customer, period))
+            case .endedBefore(let asOf):
+                let subscriptions = context.subscriptionsByCustomer[customer.id] ?? []
+                guard let earliest = subscriptions.map(\.startedAt).min(),
+                      var period = BillingPeriod.containing(earliest, timezone: customer.timezone)
+                else { continue }
+                while period.to < asOf && period.to < now {
+                    pairs.append((customer, period))
+                    period = period.next
+                }
+            }
+        }
+        return pairs.sorted { ($0.1.year, $0.1.month, $0.0.sequentialId) < ($1.1.year, $1.1.month, $1.0.sequentialId) }
+    }
+
+    private func isClosed(customer: BillingContext.CustomerRecord, period: BillingPeriod) throws -> Bool {
+        try connection.execute(
+            "SELECT 1 FROM invoices WHERE customer_id = $1 AND period = $2 AND status <> 'voided'",
+            [String(customer.id), period.label]).rows.count > 0
+    }
+}
+
+/// Reads a subscription's usage for a period: whole UTC hours from the rollups, and the raw events
+/// of the hours that the period's edges cut (time zones with :30 or :45 offsets).
+enum UsageQuery {
+    private static let hour: Int64 = 3_600_000_000
+
+    static func buckets(subscriptionId: Int64, period: BillingPeriod, connection: PostgresConnection) throws -> [UsageBucket] {
+        let start = period.from.microsecondsSinceEpoch
+        let end = period.to.microsecondsSinceEpoch + 1  // exclusive
+        let firstWholeHour = (start + hour - 1) / hour * hour
+        let endOfWholeHours = end / hour * hour
+        func instant(_ micros: Int64) -> String { UTCInstant(microsecondsSinceEpoch: micros).description }
+        let rows = try connection.execute("""
+            SELECT code, filter_values::text, sum(units)::text, sum(events_count)::text FROM (
+                SELECT code, filter_values, units, events_count FROM event_rollups
+                WHERE subscription_id = $1 AND hour >= $2 AND hour < $3
+                UNION ALL
+                SELECT e.code,
+                       coalesce((SELECT jsonb_object_agg(p.key, p.value) FROM jsonb_each(e.properties) p
+                                 WHERE p.key = ANY (m.filter_keys)), '{}'),
+                       e.units, 1
+                FROM events e JOIN billable_metrics m ON m.code = e.code
+                WHERE e.subscription_id = $1
+                  AND ((e."timestamp" >= $4 AND e."timestamp" < $2) OR (e."timestamp" >= $3 AND e."timestamp" < $5))
+            ) usage
+            GROUP BY code, filter_values
+            ORDER BY code, filter_values::text
+            """, [String(subscriptionId), instant(firstWholeHour), instant(endOfWholeHours), instant(start), instant(end)])
+        return try rows.rows.map { row in
+            guard case .object(let object) = try JSONParser.parse(row[1]!) else { preconditionFailure("filter_values is an object") }
+            var values: [String: String] = [:]
+            for (key, value) in object.entries { values[key] = value.stringValue }
+            return UsageBucket(code: row[0]!, filterValues: values,
+                               units: ExactDecimal(decimalString: row[2]!)!, eventsCount: Int(row[3]!)!)
+        }
+    }
+}
