@@ -20,6 +20,7 @@ def main():
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--subscriptions", type=int, default=1000)
     parser.add_argument("--out", required=True)
+    parser.add_argument("--formats", default="csv,ndjson", help="comma-separated: csv, ndjson")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     random.seed(7)
@@ -35,8 +36,9 @@ def main():
     json.dump(catalog, open(os.path.join(args.out, "catalog.json"), "w"), indent=2)
 
     rng = random.Random(11)
-    with open(os.path.join(args.out, "events.csv"), "w") as csv, \
-            open(os.path.join(args.out, "events.ndjson"), "w") as ndjson:
+    formats = set(args.formats.split(","))
+    with open(os.path.join(args.out, "events.csv") if "csv" in formats else os.devnull, "w") as csv, \
+            open(os.path.join(args.out, "events.ndjson") if "ndjson" in formats else os.devnull, "w") as ndjson:
         csv.write("transaction_id,external_subscription_id,code,timestamp,tokens,model,type\n")
         for _ in range(args.events):
             tx = str(uuid.UUID(int=rng.getrandbits(128), version=4))
@@ -46,9 +48,10 @@ def main():
             model = rng.choice(MODELS)
             kind = rng.choice(TYPES)
             csv.write(f"{tx},{sub},ai_tokens,{ts},{tokens},{model},{kind}\n")
-            ndjson.write(json.dumps({"transaction_id": tx, "external_subscription_id": sub, "code": "ai_tokens",
-                                     "timestamp": ts, "properties": {"tokens": tokens, "model": model, "type": kind}})
-                         + "\n")
+            if "ndjson" in formats:
+                ndjson.write(json.dumps({"transaction_id": tx, "external_subscription_id": sub, "code": "ai_tokens",
+                                         "timestamp": ts, "properties": {"tokens": tokens, "model": model, "type": kind}})
+                             + "\n")
 
 
 if __name__ == "__main__":

@@ -40,7 +40,11 @@ public struct EventValidator: Sendable {
         if case .object(let object)? = event["properties"] {
             properties.reserveCapacity(object.count)
             for (key, value) in object.entries {
-                if let canonical = Self.canonicalText(value) { properties.append((key, canonical)) }
+                guard let canonical = Self.canonicalText(value) else { continue }
+                if Self.containsNUL(key) || Self.containsNUL(canonical) {
+                    throw EventRejection(.malformed, "properties.\(Self.quoted(key)) holds a NUL character (\\u0000), which cannot be stored: remove it")
+                }
+                properties.append((key, canonical))
             }
         }
 
@@ -60,6 +64,8 @@ public struct EventValidator: Sendable {
 
     private func requiredText(_ event: JSONObject, _ field: String) throws(EventRejection) -> String {
         switch event[field] {
+        case .string(let text)? where Self.containsNUL(text):
+            throw EventRejection(.malformed, "\(field) holds a NUL character (\\u0000), which cannot be stored: remove it")
         case .string(let text)? where !text.isEmpty: return text
         case .number(let literal)?: return literal
         case nil, .null?, .string?:
@@ -115,6 +121,9 @@ public struct EventValidator: Sendable {
         case .array, .object: return value.serialized
         }
     }
+
+    /// PostgreSQL text cannot hold U+0000, which a JSON escape can produce.
+    private static func containsNUL(_ text: String) -> Bool { text.utf8.contains(0) }
 
     private static func isEmpty(_ value: JSONValue) -> Bool {
         switch value {

@@ -106,15 +106,31 @@ public enum WalletLedger {
     /// `cents ÷ (rate × 10^scale)`: exact when it terminates, else rounded up at `creditDecimals` decimals.
     private static func creditsWorth(_ cents: Int64, rateAmount: ExactDecimal, scale: Int) -> ExactDecimal {
         let money = ExactDecimal(significand: Int128(cents), scale: scale)
-        // The exact quotient, when it terminates within the decimals a value can have.
-        if let quotient = money.divided(by: rateAmount, scale: ExactDecimal.maxDigits - rateAmount.scale, .down),
-           quotient.multiplied(by: rateAmount) == money {
-            return quotient
+        if let decimals = terminatingDecimals(cents, rateAmount: rateAmount, scale: scale),
+           let exact = money.divided(by: rateAmount, scale: decimals, .down) {
+            return exact
         }
         guard let rounded = money.divided(by: rateAmount, scale: creditDecimals, .up) else {
             preconditionFailure("\(money) ÷ rate \(rateAmount) does not fit 38 digits")
         }
         return rounded
+    }
+
+    /// How many decimals `cents ÷ (rate × 10^scale)` has, or nil when it does not terminate.
+    ///
+    /// With the rate's significand `r = r′ × 2^a × 5^b` (r′ prime to 10), the quotient is
+    /// `(cents ÷ r′) × 10^(rate.scale − scale) ÷ (2^a × 5^b)`: it terminates exactly when r′ divides
+    /// `cents`, and then needs at most `scale + max(a, b) − rate.scale` decimals.
+    private static func terminatingDecimals(_ cents: Int64, rateAmount: ExactDecimal, scale: Int) -> Int? {
+        var rest = rateAmount.significand.magnitude
+        guard rest != 0 else { return nil }  // a rate of 0 has no balance to debit; don't loop on it
+        var twos = 0
+        var fives = 0
+        while rest % 2 == 0 { rest /= 2; twos += 1 }
+        while rest % 5 == 0 { rest /= 5; fives += 1 }
+        guard UInt128(cents.magnitude) % rest == 0 else { return nil }
+        let decimals = max(0, scale + max(twos, fives) - rateAmount.scale)
+        return decimals <= ExactDecimal.maxDigits ? decimals : nil
     }
 
     /// `credits × rate` in minor units of `scale` decimals, rounded half-up.

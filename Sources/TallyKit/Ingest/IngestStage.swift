@@ -5,7 +5,6 @@ import TallyCore
 public struct IngestProgress: Sendable {
     public let file: String
     public let records: Int
-    public let bytesRead: Int?
 }
 
 /// `tally ingest`: export files in, validated and deduplicated events stored.
@@ -64,7 +63,7 @@ public struct IngestStage {
             try connection.copyIn("COPY staging FROM STDIN") { copy in
                 try reader.forEachRecord { record in
                     file.read += 1
-                    if file.read % 65_536 == 0 { progress?(IngestProgress(file: path, records: file.read, bytesRead: nil)) }
+                    if file.read % 65_536 == 0 { progress?(IngestProgress(file: path, records: file.read)) }
                     let outcome = record.content.flatMap { validator.validate($0) }
                     switch outcome {
                     case .success(let event):

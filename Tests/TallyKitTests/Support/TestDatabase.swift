@@ -168,7 +168,8 @@ final class TestDatabase {
     }
 
     func count(_ table: String) throws -> Int {
-        try #require(Int(try #require(scalar("SELECT count(*) FROM \(table)"))))
+        let text = try scalar("SELECT count(*) FROM \(table)")
+        return try #require(text.flatMap { Int($0) })
     }
 
     func rows(_ sql: String, _ parameters: [String?] = []) throws -> [[String?]] {
