@@ -72,32 +72,55 @@ public struct CloseStage {
     public func close(_ scope: CloseScope, now: UTCInstant) throws -> CloseSummary {
         let context = try BillingContext.load(from: connection)
         var summary = CloseSummary()
-        var periodsInScope: Set<String> = []
-        for (customer, period) in try periodsToClose(scope, context: context, now: now, summary: &summary) {
-            periodsInScope.insert(period.label)
-            let subscriptions = (context.subscriptionsByCustomer[customer.id] ?? []).filter { $0.isActive(in: period) }
-            if subscriptions.isEmpty { continue }
-            if try isClosed(customer: customer, period: period) {
+        let pairs = try periodsToClose(scope, context: context, now: now, summary: &summary)
+        let closed = try closedPeriods()
+        func activeSubscriptions(_ customer: BillingContext.CustomerRecord, _ period: BillingPeriod) -> [BillingContext.SubscriptionRecord] {
+            (context.subscriptionsByCustomer[customer.id] ?? []).filter { $0.isActive(in: period) }
+        }
+        let open = pairs.filter { customer, period in
+            guard !activeSubscriptions(customer, period).isEmpty else { return false }
+            if closed.contains(ClosedPeriod(customerId: customer.id, period: period.label)) {
                 summary.alreadyClosed.append("\(customer.definition.externalId) \(period.label)")
-                continue
+                return false
             }
+            return true
+        }
+        // Customers sharing a timezone share the period's bounds: read their usage in one query.
+        var usage: [BillingPeriod: [Int64: [UsageBucket]]] = [:]
+        for (period, members) in Dictionary(grouping: open, by: { $0.1 }) {
+            let ids = members.flatMap { activeSubscriptions($0.0, period).map(\.id) }
+            usage[period] = try UsageQuery.buckets(subscriptionIds: ids, period: period, connection: connection)
+        }
+        var drafts: [InvoiceDraft] = []
+        for (customer, period) in open {
+            let subscriptions = activeSubscriptions(customer, period)
             var fees: [(subscriptionId: Int64, fee: DraftFee)] = []
             for subscription in subscriptions {
-                let usage = try UsageQuery.buckets(subscriptionId: subscription.id, period: period, connection: connection)
                 let rated = SubscriptionRating.fees(
                     subscription: subscription.definition, plan: subscription.plan, startedAt: subscription.startedAt,
-                    endingAt: subscription.endingAt, period: period, usage: usage, metrics: context.metrics)
+                    endingAt: subscription.endingAt, period: period, usage: usage[period]?[subscription.id] ?? [],
+                    metrics: context.metrics)
                 fees += rated.fees.map { (subscription.id, $0) }
                 summary.unpriced += rated.unpriced
             }
             let currency = customer.definition.currency ?? subscriptions[0].plan.currency
-            let invoice = try InvoiceWriter(connection: connection).issue(
-                customer: customer, period: period, currency: currency, fees: fees, prefix: context.documentNumberPrefix)
-            summary.issued.append(invoice)
+            drafts.append(InvoiceDraft(customer: customer, period: period, currency: currency, fees: fees))
         }
+        summary.issued = try InvoiceWriter(connection: connection).issue(drafts, prefix: context.documentNumberPrefix)
         summary.filesWritten = try InvoiceFiles(connection: connection, outDirectory: outDirectory)
-            .write(periods: periodsInScope.sorted())
+            .write(periods: Set(pairs.map(\.1.label)).sorted())
         return summary
+    }
+
+    private struct ClosedPeriod: Hashable {
+        let customerId: Int64
+        let period: String
+    }
+
+    private func closedPeriods() throws -> Set<ClosedPeriod> {
+        Set(try connection.execute("SELECT customer_id, period FROM invoices WHERE status <> 'voided'").rows.map {
+            ClosedPeriod(customerId: Int64($0[0]!)!, period: $0[1]!)
+        })
     }
 
     /// (customer, period) pairs in scope, in period order then customer order, so invoice numbers
@@ -128,12 +151,6 @@ public struct CloseStage {
         }
         return pairs.sorted { ($0.1.year, $0.1.month, $0.0.sequentialId) < ($1.1.year, $1.1.month, $1.0.sequentialId) }
     }
-
-    private func isClosed(customer: BillingContext.CustomerRecord, period: BillingPeriod) throws -> Bool {
-        try connection.execute(
-            "SELECT 1 FROM invoices WHERE customer_id = $1 AND period = $2 AND status <> 'voided'",
-            [String(customer.id), period.label]).rows.count > 0
-    }
 }
 
 /// Reads a subscription's usage for a period: whole UTC hours from the rollups, and the raw events
@@ -141,34 +158,39 @@ public struct CloseStage {
 enum UsageQuery {
     private static let hour: Int64 = 3_600_000_000
 
-    static func buckets(subscriptionId: Int64, period: BillingPeriod, connection: PostgresConnection) throws -> [UsageBucket] {
+    /// Usage buckets of each subscription in `subscriptionIds` for `period`, by subscription id.
+    static func buckets(subscriptionIds: [Int64], period: BillingPeriod, connection: PostgresConnection) throws -> [Int64: [UsageBucket]] {
+        guard !subscriptionIds.isEmpty else { return [:] }
         let start = period.from.microsecondsSinceEpoch
         let end = period.to.microsecondsSinceEpoch + 1  // exclusive
         let firstWholeHour = (start + hour - 1) / hour * hour
         let endOfWholeHours = end / hour * hour
         func instant(_ micros: Int64) -> String { UTCInstant(microsecondsSinceEpoch: micros).description }
         let rows = try connection.execute("""
-            SELECT code, filter_values::text, sum(units)::text, sum(events_count)::text FROM (
-                SELECT code, filter_values, units, events_count FROM event_rollups
-                WHERE subscription_id = $1 AND hour >= $2 AND hour < $3
+            SELECT subscription_id, code, filter_values::text, sum(units)::text, sum(events_count)::text FROM (
+                SELECT subscription_id, code, filter_values, units, events_count FROM event_rollups
+                WHERE subscription_id = ANY ($1::bigint[]) AND hour >= $2 AND hour < $3
                 UNION ALL
-                SELECT e.code,
+                SELECT e.subscription_id, e.code,
                        coalesce((SELECT jsonb_object_agg(p.key, p.value) FROM jsonb_each(e.properties) p
                                  WHERE p.key = ANY (m.filter_keys)), '{}'),
                        e.units, 1
                 FROM events e JOIN billable_metrics m ON m.code = e.code
-                WHERE e.subscription_id = $1
+                WHERE e.subscription_id = ANY ($1::bigint[])
                   AND ((e."timestamp" >= $4 AND e."timestamp" < $2) OR (e."timestamp" >= $3 AND e."timestamp" < $5))
             ) usage
-            GROUP BY code, filter_values
-            ORDER BY code, filter_values::text
-            """, [String(subscriptionId), instant(firstWholeHour), instant(endOfWholeHours), instant(start), instant(end)])
-        return try rows.rows.map { row in
-            guard case .object(let object) = try JSONParser.parse(row[1]!) else { preconditionFailure("filter_values is an object") }
+            GROUP BY subscription_id, code, filter_values
+            ORDER BY subscription_id, code, filter_values::text
+            """, ["{" + subscriptionIds.map(String.init).joined(separator: ",") + "}",
+                  instant(firstWholeHour), instant(endOfWholeHours), instant(start), instant(end)])
+        var buckets: [Int64: [UsageBucket]] = [:]
+        for row in rows.rows {
+            guard case .object(let object) = try JSONParser.parse(row[2]!) else { preconditionFailure("filter_values is an object") }
             var values: [String: String] = [:]
             for (key, value) in object.entries { values[key] = value.stringValue }
-            return UsageBucket(code: row[0]!, filterValues: values,
-                               units: ExactDecimal(decimalString: row[2]!)!, eventsCount: Int(row[3]!)!)
+            buckets[Int64(row[0]!)!, default: []].append(UsageBucket(
+                code: row[1]!, filterValues: values, units: ExactDecimal(decimalString: row[3]!)!, eventsCount: Int(row[4]!)!))
         }
+        return buckets
     }
 }

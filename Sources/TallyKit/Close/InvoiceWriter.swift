@@ -1,26 +1,53 @@
 import Foundation
 import TallyCore
 
-/// Stores one invoice with its fees and wallet debits in a single transaction (SPEC §7, §8).
+/// An invoice rated but not yet stored: a customer's fees for one period.
+struct InvoiceDraft {
+    let customer: BillingContext.CustomerRecord
+    let period: BillingPeriod
+    let currency: String
+    let fees: [(subscriptionId: Int64, fee: DraftFee)]
+}
+
+/// Stores invoices with their fees and wallet debits (SPEC §7, §8). Each invoice is written whole
+/// in one transaction; invoices are committed in batches, so a crash loses at most a batch, which
+/// the next close issues again, with the same numbers.
 struct InvoiceWriter {
     let connection: PostgresConnection
+    static let batchSize = 500
 
-    func issue(
-        customer: BillingContext.CustomerRecord, period: BillingPeriod, currency: String,
-        fees: [(subscriptionId: Int64, fee: DraftFee)], prefix: String
-    ) throws -> IssuedInvoice {
-        try connection.transaction {
-            let customerId = String(customer.id)
-            // Serialises numbering and wallet debits per customer against any concurrent writer.
-            try connection.execute("SELECT id FROM customers WHERE id = $1 FOR UPDATE", [customerId])
-            let wallets = try walletBalances(customerId: customerId)
+    func issue(_ drafts: [InvoiceDraft], prefix: String) throws -> [IssuedInvoice] {
+        var issued: [IssuedInvoice] = []
+        for start in stride(from: 0, to: drafts.count, by: Self.batchSize) {
+            let batch = drafts[start..<min(start + Self.batchSize, drafts.count)]
+            issued += try connection.transaction { try issue(batch, prefix: prefix) }
+        }
+        return issued
+    }
+
+    private func issue(_ batch: ArraySlice<InvoiceDraft>, prefix: String) throws -> [IssuedInvoice] {
+        let customerIds = Set(batch.map(\.customer.id)).map(String.init)
+        let idArray = "{" + customerIds.joined(separator: ",") + "}"
+        var wallets = try walletBalances(customerIds: idArray)
+        var sequences: [Int64: Int] = [:]
+        for row in try connection.execute(
+            "SELECT customer_id, max(sequential_id) FROM invoices WHERE customer_id = ANY ($1::bigint[]) GROUP BY customer_id", [idArray]).rows {
+            sequences[Int64(row[0]!)!] = Int(row[1]!)!
+        }
+        var feeRows: [[String?]] = []
+        var debitRows: [[String?]] = []
+        var issued: [IssuedInvoice] = []
+        for draft in batch {
+            let customer = draft.customer
             let debits = WalletLedger.debits(
-                invoiceTotalCents: fees.reduce(0) { $0 + $1.fee.amountCents }, currency: currency, wallets: wallets)
-            let totals = InvoiceTotals(feeAmountsCents: fees.map(\.fee.amountCents), debits: debits)
-            let sequence = Int(try connection.execute(
-                "SELECT coalesce(max(sequential_id), 0) + 1 FROM invoices WHERE customer_id = $1", [customerId]).scalar!)!
+                invoiceTotalCents: draft.fees.reduce(0) { $0 + $1.fee.amountCents }, currency: draft.currency,
+                wallets: wallets[customer.id] ?? [])
+            wallets[customer.id] = (wallets[customer.id] ?? []).map { $0.after(debits) }
+            let totals = InvoiceTotals(feeAmountsCents: draft.fees.map(\.fee.amountCents), debits: debits)
+            let sequence = (sequences[customer.id] ?? 0) + 1
+            sequences[customer.id] = sequence
             let number = InvoiceNumber.format(prefix: prefix, customerSequence: customer.sequentialId, invoiceSequence: sequence)
-            let issuingDate = period.next.from.localDate(in: period.timezone)
+            let period = draft.period
             let invoiceId = try connection.execute("""
                 INSERT INTO invoices (number, customer_id, sequential_id, period, period_from, period_to, issuing_date,
                     currency, status, payment_status, fees_amount_cents, taxes_amount_cents,
@@ -30,60 +57,80 @@ struct InvoiceWriter {
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'finalized', $9, $10, $11, $12, $13, $14, $15, $16, $17)
                 RETURNING id
                 """, [
-                    number, customerId, String(sequence), period.label, period.from.description, period.to.description,
-                    issuingDate, currency, totals.totalAmountCents == 0 ? "succeeded" : "pending",
+                    number, String(customer.id), String(sequence), period.label, period.from.description, period.to.description,
+                    period.next.from.localDate(in: period.timezone), draft.currency,
+                    totals.totalAmountCents == 0 ? "succeeded" : "pending",
                     String(totals.feesAmountCents), String(totals.taxesAmountCents),
                     String(totals.subTotalExcludingTaxesAmountCents), String(totals.subTotalIncludingTaxesAmountCents),
                     String(totals.prepaidCreditAmountCents), String(totals.prepaidGrantedCreditAmountCents),
                     String(totals.prepaidPurchasedCreditAmountCents), String(totals.totalAmountCents),
                 ]).scalar!
-            for (position, entry) in fees.enumerated() {
+            for (position, entry) in draft.fees.enumerated() {
                 let fee = entry.fee
-                try connection.execute("""
-                    INSERT INTO fees (invoice_id, subscription_id, fee_type, item_code, item_name, invoice_display_name,
-                        filter_invoice_display_name, filters, units, events_count, precise_amount, amount_cents, unpriced,
-                        from_date, to_date, position)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8::json, $9::numeric, $10, $11::numeric, $12, $13, $14, $15, $16)
-                    """, [
-                        invoiceId, String(entry.subscriptionId), fee.kind.rawValue, fee.itemCode, fee.itemName,
-                        fee.invoiceDisplayName, fee.filterInvoiceDisplayName, fee.filters.map(Self.filtersJSON),
-                        fee.units.description, String(fee.eventsCount), fee.preciseAmount.description,
-                        String(fee.amountCents), fee.unpriced ? "true" : "false",
-                        fee.from.description, fee.to.description, String(position),
-                    ])
+                feeRows.append([
+                    invoiceId, String(entry.subscriptionId), fee.kind.rawValue, fee.itemCode, fee.itemName,
+                    fee.invoiceDisplayName, fee.filterInvoiceDisplayName, fee.filters.map(Self.filtersJSON),
+                    fee.units.description, String(fee.eventsCount), fee.preciseAmount.description,
+                    String(fee.amountCents), fee.unpriced ? "t" : "f", fee.from.description, fee.to.description, String(position),
+                ])
             }
             for debit in debits {
-                try connection.execute("""
-                    INSERT INTO wallet_transactions (wallet_id, direction, granted_credits, purchased_credits, reason, invoice_id)
-                    VALUES ($1, 'outbound', $2::numeric, $3::numeric, 'applied to invoice ' || $4, $5)
-                    """, [String(debit.walletId), debit.grantedCredits.description, debit.purchasedCredits.description, number, invoiceId])
+                debitRows.append([String(debit.walletId), "outbound", debit.grantedCredits.description,
+                                  debit.purchasedCredits.description, "applied to invoice \(number)", invoiceId])
             }
-            return IssuedInvoice(
-                number: number, customer: customer.definition.externalId, period: period.label, currency: currency,
+            issued.append(IssuedInvoice(
+                number: number, customer: customer.definition.externalId, period: period.label, currency: draft.currency,
                 feesAmountCents: totals.feesAmountCents, prepaidCreditAmountCents: totals.prepaidCreditAmountCents,
-                totalAmountCents: totals.totalAmountCents, feeCount: fees.count)
+                totalAmountCents: totals.totalAmountCents, feeCount: draft.fees.count))
         }
+        try connection.copyIn("""
+            COPY fees (invoice_id, subscription_id, fee_type, item_code, item_name, invoice_display_name,
+                filter_invoice_display_name, filters, units, events_count, precise_amount, amount_cents, unpriced,
+                from_date, to_date, position) FROM STDIN
+            """) { copy in
+            for row in feeRows { try copy.writeRow(row) }
+        }
+        try connection.copyIn("""
+            COPY wallet_transactions (wallet_id, direction, granted_credits, purchased_credits, reason, invoice_id) FROM STDIN
+            """) { copy in
+            for row in debitRows { try copy.writeRow(row) }
+        }
+        return issued
     }
 
-    /// The customer's wallets with what is left of their granted and purchased credits.
-    private func walletBalances(customerId: String) throws -> [WalletBalance] {
-        try connection.execute("""
-            SELECT w.id, w.priority, w.currency, w.rate_amount::text,
+    /// Each customer's wallets with what is left of their granted and purchased credits.
+    private func walletBalances(customerIds: String) throws -> [Int64: [WalletBalance]] {
+        var balances: [Int64: [WalletBalance]] = [:]
+        for row in try connection.execute("""
+            SELECT w.customer_id, w.id, w.priority, w.currency, w.rate_amount::text,
                    coalesce(sum(CASE t.direction WHEN 'inbound' THEN t.granted_credits ELSE -t.granted_credits END), 0)::text,
                    coalesce(sum(CASE t.direction WHEN 'inbound' THEN t.purchased_credits ELSE -t.purchased_credits END), 0)::text
             FROM wallets w LEFT JOIN wallet_transactions t ON t.wallet_id = w.id
-            WHERE w.customer_id = $1
+            WHERE w.customer_id = ANY ($1::bigint[])
             GROUP BY w.id ORDER BY w.id
-            """, [customerId]).rows.map { row in
-            WalletBalance(
-                walletId: Int64(row[0]!)!, priority: Int(row[1]!)!, createdOrder: Int64(row[0]!)!, currency: row[2]!,
-                rateAmount: ExactDecimal(decimalString: row[3]!)!,
-                grantedCredits: ExactDecimal(decimalString: row[4]!)!, purchasedCredits: ExactDecimal(decimalString: row[5]!)!)
+            """, [customerIds]).rows {
+            balances[Int64(row[0]!)!, default: []].append(WalletBalance(
+                walletId: Int64(row[1]!)!, priority: Int(row[2]!)!, createdOrder: Int64(row[1]!)!, currency: row[3]!,
+                rateAmount: ExactDecimal(decimalString: row[4]!)!,
+                grantedCredits: ExactDecimal(decimalString: row[5]!)!, purchasedCredits: ExactDecimal(decimalString: row[6]!)!))
         }
+        return balances
     }
 
     static func filtersJSON(_ filters: [FilterCondition]) -> String {
         JSONValue.object(JSONObject(filters.map { ($0.key, .array($0.values.map { .string($0) })) })).serialized
+    }
+}
+
+extension WalletBalance {
+    /// The balance left once `debits` are taken (debits of other wallets leave it as it is).
+    func after(_ debits: [WalletDebit]) -> WalletBalance {
+        let taken = debits.filter { $0.walletId == walletId }
+        guard !taken.isEmpty else { return self }
+        return WalletBalance(
+            walletId: walletId, priority: priority, createdOrder: createdOrder, currency: currency, rateAmount: rateAmount,
+            grantedCredits: taken.reduce(grantedCredits) { $0 - $1.grantedCredits },
+            purchasedCredits: taken.reduce(purchasedCredits) { $0 - $1.purchasedCredits })
     }
 }
 

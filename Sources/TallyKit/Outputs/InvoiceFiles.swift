@@ -18,15 +18,18 @@ struct InvoiceFiles {
                        i.currency, i.fees_amount_cents, i.taxes_amount_cents, i.sub_total_excluding_taxes_amount_cents,
                        i.sub_total_including_taxes_amount_cents, i.prepaid_credit_amount_cents,
                        i.prepaid_granted_credit_amount_cents, i.prepaid_purchased_credit_amount_cents, i.total_amount_cents,
-                       to_char(i.voided_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), i.customer_id,
-                       to_char(i.created_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+                       \(Self.iso("i.voided_at")), i.customer_id, \(Self.iso("i.created_at"))
                 FROM invoices i WHERE i.period = $1 ORDER BY i.number
                 """, [period]).rows
             if invoices.isEmpty { continue }
+            let customers = try customersJSON(period: period)
+            let fees = try feesJSON(period: period)
+            let subscriptions = try subscriptionsJSON(period: period)
             var summary = "number,customer,currency,status,fees_amount_cents,prepaid_credit_amount_cents,total_amount_cents\n"
             for row in invoices {
-                let customer = try customerJSON(id: row[17]!)
-                let document = try invoiceJSON(row, customer: customer)
+                let customer = customers[row[17]!]!
+                let document = invoiceJSON(row, customer: customer, fees: fees[row[0]!] ?? [],
+                                           subscriptions: subscriptions[row[0]!] ?? [])
                 let path = (directory as NSString).appendingPathComponent("\(row[3]!).json")
                 if try Self.replace(path, with: document.prettyPrinted + "\n") { written.append(path) }
                 let externalId = customer.objectValue?["external_id"]?.stringValue ?? ""
@@ -35,55 +38,21 @@ struct InvoiceFiles {
             let summaryPath = (directory as NSString).appendingPathComponent("summary.csv")
             if try Self.replace(summaryPath, with: summary) { written.append(summaryPath) }
         }
+        if !written.isEmpty { syncFileSystem() }
         return written
     }
 
-    private func invoiceJSON(_ row: [String?], customer: JSONValue) throws -> JSONValue {
-        let invoiceId = row[0]!
+    private func invoiceJSON(_ row: [String?], customer: JSONValue, fees: [JSONValue], subscriptions: [JSONValue]) -> JSONValue {
         func cents(_ index: Int) -> JSONValue { .number(row[index]!) }
         let customerObject = customer.objectValue!
-        let fees = try connection.execute("""
-            SELECT f.lago_id, s.external_id, f.fee_type, f.item_code, f.item_name, f.invoice_display_name,
-                   f.filter_invoice_display_name, f.filters::text, f.units::text, f.events_count, f.precise_amount::text,
-                   f.amount_cents, to_char(f.from_date, 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), to_char(f.to_date, 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-                   to_char(f.to_date + interval '1 microsecond', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-            FROM fees f JOIN subscriptions s ON s.id = f.subscription_id
-            WHERE f.invoice_id = $1 ORDER BY f.position
-            """, [invoiceId]).rows.map { fee -> JSONValue in
-            let filters: JSONValue = try fee[7].map { try JSONParser.parse($0) } ?? .null
-            let item: JSONValue = .object(JSONObject([
-                ("type", .string(fee[2]!)), ("code", .string(fee[3]!)), ("name", .string(fee[4]!)),
-                ("invoice_display_name", fee[5].map(JSONValue.string) ?? .null),
-                ("filter_invoice_display_name", fee[6].map(JSONValue.string) ?? .null),
-                ("filters", filters),
-            ]))
-            return .object(JSONObject([
-                ("lago_id", .string(fee[0]!)), ("lago_invoice_id", .string(row[1]!)),
-                ("external_subscription_id", .string(fee[1]!)),
-                ("lago_customer_id", customerObject["lago_id"]!), ("external_customer_id", customerObject["external_id"]!),
-                ("amount_cents", .number(fee[11]!)), ("amount_currency", .string(row[7]!)),
-                ("precise_amount", .string(fee[10]!)),
-                ("taxes_amount_cents", 0), ("taxes_rate", 0),
-                ("total_amount_cents", .number(fee[11]!)), ("total_amount_currency", .string(row[7]!)),
-                ("units", .string(fee[8]!)), ("events_count", .number(fee[9]!)),
-                ("pay_in_advance", false), ("invoiceable", true),
-                ("from_date", .string(fee[12]!)), ("to_date", .string(fee[13]!)),
-                ("item", item),
-            ]))
-        }
-        let subscriptions = try connection.execute("""
-            SELECT DISTINCT s.lago_id, s.external_id, p.code, to_char(s.started_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-                   to_char(s.created_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-            FROM subscriptions s JOIN plans p ON p.id = s.plan_id
-            WHERE s.id IN (SELECT subscription_id FROM fees WHERE invoice_id = $1)
-            ORDER BY s.external_id
-            """, [invoiceId]).rows.map { sub -> JSONValue in
-            .object(JSONObject([
-                ("lago_id", .string(sub[0]!)), ("external_id", .string(sub[1]!)),
-                ("lago_customer_id", customerObject["lago_id"]!), ("external_customer_id", customerObject["external_id"]!),
-                ("plan_code", .string(sub[2]!)), ("status", "active"), ("billing_time", "calendar"),
-                ("subscription_at", .string(sub[3]!)), ("started_at", .string(sub[3]!)), ("created_at", .string(sub[4]!)),
-            ]))
+        func linked(_ objects: [JSONValue]) -> JSONValue {
+            .array(objects.map { object in
+                var object = object.objectValue!
+                if object["lago_invoice_id"] != nil { object["lago_invoice_id"] = .string(row[1]!) }
+                object["lago_customer_id"] = customerObject["lago_id"]
+                object["external_customer_id"] = customerObject["external_id"]
+                return .object(object)
+            })
         }
         let issuingDate = JSONValue.string(row[4]!)
         return .object(JSONObject([
@@ -98,26 +67,92 @@ struct InvoiceFiles {
             ("prepaid_purchased_credit_amount_cents", cents(14)),
             ("total_amount_cents", cents(15)), ("total_due_amount_cents", cents(15)), ("total_paid_amount_cents", 0),
             ("voided_at", row[16].map(JSONValue.string) ?? .null), ("created_at", .string(row[18]!)),
-            ("customer", customer), ("subscriptions", .array(subscriptions)), ("fees", .array(fees)),
+            ("customer", customer), ("subscriptions", linked(subscriptions)), ("fees", linked(fees)),
             ("credits", []), ("applied_taxes", []),
         ]))
     }
 
-    private func customerJSON(id: String) throws -> JSONValue {
-        let row = try connection.execute("""
-            SELECT c.lago_id, c.external_id, c.sequential_id, c.definition::text,
+    /// The fees of the period's invoices in Lago's fee shape, by invoice id, in invoice order.
+    private func feesJSON(period: String) throws -> [String: [JSONValue]] {
+        var fees: [String: [JSONValue]] = [:]
+        for fee in try connection.execute("""
+            SELECT f.invoice_id, f.lago_id, s.external_id, f.fee_type, f.item_code, f.item_name, f.invoice_display_name,
+                   f.filter_invoice_display_name, f.filters::text, f.units::text, f.events_count, f.precise_amount::text,
+                   f.amount_cents, \(Self.iso("f.from_date")), \(Self.iso("f.to_date")), i.currency
+            FROM fees f JOIN invoices i ON i.id = f.invoice_id JOIN subscriptions s ON s.id = f.subscription_id
+            WHERE i.period = $1 ORDER BY f.invoice_id, f.position
+            """, [period]).rows {
+            let filters: JSONValue = try fee[8].map { try JSONParser.parse($0) } ?? .null
+            let item: JSONValue = .object(JSONObject([
+                ("type", .string(fee[3]!)), ("code", .string(fee[4]!)), ("name", .string(fee[5]!)),
+                ("invoice_display_name", fee[6].map(JSONValue.string) ?? .null),
+                ("filter_invoice_display_name", fee[7].map(JSONValue.string) ?? .null),
+                ("filters", filters),
+            ]))
+            fees[fee[0]!, default: []].append(.object(JSONObject([
+                ("lago_id", .string(fee[1]!)), ("lago_invoice_id", .null),
+                ("external_subscription_id", .string(fee[2]!)),
+                ("lago_customer_id", .null), ("external_customer_id", .null),
+                ("amount_cents", .number(fee[12]!)), ("amount_currency", .string(fee[15]!)),
+                ("precise_amount", .string(fee[11]!)),
+                ("taxes_amount_cents", 0), ("taxes_rate", 0),
+                ("total_amount_cents", .number(fee[12]!)), ("total_amount_currency", .string(fee[15]!)),
+                ("units", .string(fee[9]!)), ("events_count", .number(fee[10]!)),
+                ("pay_in_advance", false), ("invoiceable", true),
+                ("from_date", .string(fee[13]!)), ("to_date", .string(fee[14]!)),
+                ("item", item),
+            ])))
+        }
+        return fees
+    }
+
+    /// The subscriptions billed on each of the period's invoices, by invoice id.
+    private func subscriptionsJSON(period: String) throws -> [String: [JSONValue]] {
+        var subscriptions: [String: [JSONValue]] = [:]
+        for sub in try connection.execute("""
+            SELECT DISTINCT f.invoice_id, s.lago_id, s.external_id, p.code, \(Self.iso("s.started_at")), \(Self.iso("s.created_at"))
+            FROM fees f JOIN invoices i ON i.id = f.invoice_id
+            JOIN subscriptions s ON s.id = f.subscription_id JOIN plans p ON p.id = s.plan_id
+            WHERE i.period = $1 ORDER BY f.invoice_id, s.external_id
+            """, [period]).rows {
+            subscriptions[sub[0]!, default: []].append(.object(JSONObject([
+                ("lago_id", .string(sub[1]!)), ("external_id", .string(sub[2]!)),
+                ("lago_customer_id", .null), ("external_customer_id", .null),
+                ("plan_code", .string(sub[3]!)), ("status", "active"), ("billing_time", "calendar"),
+                ("subscription_at", .string(sub[4]!)), ("started_at", .string(sub[4]!)), ("created_at", .string(sub[5]!)),
+            ])))
+        }
+        return subscriptions
+    }
+
+    /// The period's invoiced customers in Lago's customer shape, by customer id.
+    private func customersJSON(period: String) throws -> [String: JSONValue] {
+        var customers: [String: JSONValue] = [:]
+        for row in try connection.execute("""
+            SELECT c.id, c.lago_id, c.external_id, c.sequential_id, c.definition::text,
                    coalesce(c.timezone, (SELECT timezone FROM organization), 'UTC'),
-                   to_char(c.created_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), to_char(c.updated_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-            FROM customers c WHERE c.id = $1
-            """, [id]).rows[0]
-        let definition = try JSONDecoder().decode(Customer.self, from: Data(row[3]!.utf8))
-        return .object(JSONObject([
-            ("lago_id", .string(row[0]!)), ("external_id", .string(row[1]!)), ("sequential_id", .number(row[2]!)),
-            ("name", definition.name.map(JSONValue.string) ?? .null), ("email", definition.email.map(JSONValue.string) ?? .null),
-            ("currency", definition.currency.map(JSONValue.string) ?? .null),
-            ("timezone", definition.timezone.map(JSONValue.string) ?? .null), ("applicable_timezone", .string(row[4]!)),
-            ("created_at", .string(row[5]!)), ("updated_at", .string(row[6]!)),
-        ]))
+                   \(Self.iso("c.created_at")), \(Self.iso("c.updated_at"))
+            FROM customers c WHERE c.id IN (SELECT customer_id FROM invoices WHERE period = $1)
+            """, [period]).rows {
+            let definition = try JSONDecoder().decode(Customer.self, from: Data(row[4]!.utf8))
+            customers[row[0]!] = .object(JSONObject([
+                ("lago_id", .string(row[1]!)), ("external_id", .string(row[2]!)), ("sequential_id", .number(row[3]!)),
+                ("name", definition.name.map(JSONValue.string) ?? .null), ("email", definition.email.map(JSONValue.string) ?? .null),
+                ("currency", definition.currency.map(JSONValue.string) ?? .null),
+                ("timezone", definition.timezone.map(JSONValue.string) ?? .null), ("applicable_timezone", .string(row[5]!)),
+                ("created_at", .string(row[6]!)), ("updated_at", .string(row[7]!)),
+            ]))
+        }
+        return customers
+    }
+
+    /// SQL rendering a timestamptz column as Lago's `2026-10-01T04:00:00Z`.
+    private static func iso(_ column: String) -> String { "to_char(\(column), 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')" }
+
+    /// Flushes the renamed files to disk once for the whole run, rather than an fsync per file:
+    /// a file lost to a power cut before this point is rewritten by the next run.
+    private func syncFileSystem() {
+        sync()
     }
 
     private static func csvField(_ value: String) -> String {
@@ -125,8 +160,8 @@ struct InvoiceFiles {
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
-    /// Atomically replaces `path` with `contents` (temp file, fsync, rename) unless it already
-    /// holds exactly that. Returns whether it wrote.
+    /// Atomically replaces `path` with `contents` (temp file, rename) unless it already holds
+    /// exactly that. Returns whether it wrote.
     static func replace(_ path: String, with contents: String) throws -> Bool {
         let data = Data(contents.utf8)
         if let existing = FileManager.default.contents(atPath: path), existing == data { return false }
@@ -134,9 +169,8 @@ struct InvoiceFiles {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let temporary = (directory as NSString).appendingPathComponent(".\((path as NSString).lastPathComponent).\(getpid()).tmp")
         guard let file = fopen(temporary, "w") else { throw OutputError(path: temporary, message: String(cString: strerror(errno))) }
-        let ok = data.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) == $0.count } && fflush(file) == 0 && fsync(fileno(file)) == 0
-        fclose(file)
-        guard ok, rename(temporary, path) == 0 else {
+        let ok = data.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) == $0.count }
+        guard fclose(file) == 0, ok, rename(temporary, path) == 0 else {
             unlink(temporary)
             throw OutputError(path: path, message: String(cString: strerror(errno)))
         }
