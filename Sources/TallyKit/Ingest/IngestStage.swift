@@ -94,6 +94,23 @@ public struct IngestStage {
     /// Classifies every staged row against the first row of its key in this file and the stored
     /// event of that key: the stored event, else the file's first row, is the reference; a row
     /// equal to it in meaning is a duplicate, a different one a conflict.
+    /// Accepted events that fall in a period already invoiced for their customer (SPEC §3): they
+    /// are stored, and billed when that period is reprocessed.
+    private func countLate(_ file: inout IngestFileSummary) throws {
+        for row in try connection.execute("""
+            SELECT c.external_id, i.period, count(*)
+            FROM classified e
+            JOIN subscriptions s ON s.id = e.subscription_id
+            JOIN customers c ON c.id = s.customer_id
+            JOIN invoices i ON i.customer_id = s.customer_id AND i.status <> 'voided'
+                AND e."timestamp" BETWEEN i.period_from AND i.period_to
+            WHERE e.outcome = 'accepted'
+            GROUP BY c.external_id, i.period ORDER BY i.period, c.external_id
+            """).rows {
+            file.latePeriods.append(LatePeriod(customer: row[0]!, period: row[1]!, events: Int(row[2]!)!))
+        }
+    }
+
     private func deduplicate(
         _ file: inout IngestFileSummary, ingestId: String, rejects: RejectsFile, subscriptionNames: [Int64: String]
     ) throws {
@@ -125,6 +142,7 @@ public struct IngestStage {
             """, [ingestId])
         file.accepted = inserted.affected
         try UsageRollups.addAccepted(connection)
+        try countLate(&file)
         file.duplicates = Int(try connection.execute("SELECT count(*) FROM classified WHERE outcome = 'duplicate'").scalar!)!
         let conflicts = try connection.execute("""
             SELECT c.line, c.raw, c.subscription_id, c.transaction_id, c.first_line, i.source, c.stored_line

@@ -1,5 +1,19 @@
 import TallyCore
 
+/// Accepted events of one customer that fall in a period already closed for it.
+public struct LatePeriod: Sendable, Equatable {
+    public let customer: String
+    /// The period, YYYY-MM.
+    public let period: String
+    public let events: Int
+
+    public init(customer: String, period: String, events: Int) {
+        self.customer = customer
+        self.period = period
+        self.events = events
+    }
+}
+
 /// The reconciliation of one export file: read = accepted + duplicates + rejected.
 public struct IngestFileSummary: Sendable {
     public let path: String
@@ -8,6 +22,8 @@ public struct IngestFileSummary: Sendable {
     public var accepted = 0
     public var duplicates = 0
     public var rejectedByReason: [RejectReason: Int] = [:]
+    /// Accepted events in already-closed periods, by customer and period: reprocess those periods.
+    public var latePeriods: [LatePeriod] = []
     /// Where this file's rejects were written, when it had any.
     public var rejectsFile: String?
     /// Why the whole file was not ingested (nothing of it was stored).
@@ -16,6 +32,8 @@ public struct IngestFileSummary: Sendable {
     public init(path: String) { self.path = path }
 
     public var rejected: Int { rejectedByReason.values.reduce(0, +) }
+    /// Accepted events that fall in already-closed periods (counted among `accepted`).
+    public var late: Int { latePeriods.reduce(0) { $0 + $1.events } }
     public var reconciles: Bool { read == accepted + duplicates + rejected }
 }
 
@@ -33,6 +51,7 @@ public struct IngestSummary: Sendable {
             total.accepted += file.accepted
             total.duplicates += file.duplicates
             total.rejectedByReason.merge(file.rejectedByReason, uniquingKeysWith: +)
+            total.latePeriods += file.latePeriods
         }
         return total
     }
@@ -61,6 +80,10 @@ public struct IngestSummary: Sendable {
             ("duplicates", .number(String(file.duplicates))),
             ("rejected", .number(String(file.rejected))),
             ("rejected_by_reason", .object(JSONObject(reasons.map { ($0.key.rawValue, .number(String($0.value))) }))),
+            ("late", .number(String(file.late))),
+            ("late_periods", .array(file.latePeriods.map { late in
+                ["customer": .string(late.customer), "period": .string(late.period), "events": .number(String(late.events))]
+            })),
         ])
     }
 }

@@ -44,6 +44,7 @@ struct Ingest: ParsableCommand {
             let name = file.path.padding(toLength: width, withPad: " ", startingAt: 0)
             if let failure = file.failure { return "\(name)  FAILED, nothing stored: \(failure)" }
             var text = "\(name)  read \(file.read)  accepted \(file.accepted)  duplicates \(file.duplicates)  rejected \(file.rejected)"
+            if file.late > 0 { text += "  (late \(file.late))" }
             let reasons = file.rejectedByReason.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \($0.value)" }
             if !reasons.isEmpty { text += " (\(reasons.joined(separator: ", ")))" }
             return text
@@ -56,6 +57,11 @@ struct Ingest: ParsableCommand {
             : "NOT RECONCILED: read \(total.read) ≠ accepted + duplicates + rejected")
         for file in summary.files {
             if let rejects = file.rejectsFile { Terminal.say("rejects of \(file.path): \(rejects)") }
+        }
+        let late = Dictionary(grouping: total.latePeriods, by: \.period)
+        for (period, customers) in late.sorted(by: { $0.key < $1.key }) {
+            let names = customers.map { "\($0.customer) (\($0.events))" }.joined(separator: ", ")
+            Terminal.say("late: \(customers.reduce(0) { $0 + $1.events }) accepted event(s) fall in \(period), already closed for \(names): they are billed when \(period) is reprocessed")
         }
     }
 }
