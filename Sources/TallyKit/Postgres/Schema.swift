@@ -184,6 +184,33 @@ public enum Schema {
             ALTER TABLE customers ADD COLUMN lago_id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid();
             ALTER TABLE subscriptions ADD COLUMN lago_id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid();
             """),
+        Migration(version: 3, name: "runs and their stages, Lago ids of metrics and plans", sql: """
+            ALTER TABLE billable_metrics ADD COLUMN lago_id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid();
+            ALTER TABLE plans ADD COLUMN lago_id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid();
+            -- One row per `tally run`, and one per stage of it: when, what it counted, how it ended.
+            CREATE TABLE runs (
+                id bigserial PRIMARY KEY,
+                pipeline text NOT NULL,
+                as_of timestamptz NOT NULL,
+                started_at timestamptz NOT NULL DEFAULT now(),
+                finished_at timestamptz,
+                outcome text NOT NULL DEFAULT 'running' CHECK (outcome IN ('running', 'succeeded', 'rejects', 'failed')),
+                summary jsonb
+            );
+            CREATE TABLE run_stages (
+                run_id bigint NOT NULL REFERENCES runs,
+                stage text NOT NULL,
+                started_at timestamptz NOT NULL DEFAULT now(),
+                finished_at timestamptz,
+                outcome text NOT NULL DEFAULT 'running',
+                counts jsonb,
+                message text,
+                PRIMARY KEY (run_id, stage)
+            );
+            -- Export files recognised by content, so an export dropped twice is ingested once.
+            ALTER TABLE ingests ADD COLUMN sha256 text;
+            CREATE INDEX ingests_sha256 ON ingests (sha256);
+            """),
     ]
 
     /// The advisory lock key held while migrating, so two processes never migrate at once.
