@@ -44,6 +44,10 @@ enum Terminal {
             try body()
         } catch let error as ExitCode {
             throw error
+        } catch let error as Interrupted {
+            Terminal.clearProgress()
+            Terminal.error(error.description)
+            throw ExitCode(ExitStatus.failure)
         } catch let error as RunLockHeld {
             Terminal.error(error.description)
             throw ExitCode(ExitStatus.locked)

@@ -20,7 +20,9 @@ struct InvoiceWriter {
         var issued: [IssuedInvoice] = []
         for start in stride(from: 0, to: drafts.count, by: Self.batchSize) {
             let batch = drafts[start..<min(start + Self.batchSize, drafts.count)]
+            try Interruption.check()
             issued += try connection.transaction { try issue(batch, prefix: prefix) }
+            CrashPoint.reach("close-after-batch")
         }
         return issued
     }

@@ -25,34 +25,55 @@ public struct IngestStage {
 
     /// Ingests `paths` in order, each after the previous one committed.
     public func ingest(_ paths: [String]) throws -> IngestSummary {
-        let catalog = try IngestCatalogLoader.load(from: connection)
-        let validator = EventValidator(catalog: catalog)
-        let subscriptionNames = Dictionary(catalog.subscriptions.values.map { ($0.id, $0.externalId) }, uniquingKeysWith: { $1 })
-        var summary = IngestSummary()
-        for path in paths {
-            var file = IngestFileSummary(path: path)
-            do {
-                file = try ingest(path, validator: validator, subscriptionNames: subscriptionNames)
-            } catch let error as ExportReadError {
-                file.failure = error.description
-            } catch let error as PostgresError where !error.isConnectionFailure {
-                file.failure = "\(path): \(error)"
-            }
-            summary.files.append(file)
-        }
-        return summary
+        let context = try Context(connection: connection)
+        return IngestSummary(files: try paths.map { try ingest($0, sha256: nil, context: context) })
     }
 
-    private func ingest(_ path: String, validator: EventValidator, subscriptionNames: [Int64: String]) throws -> IngestFileSummary {
+    /// Ingests one file, recording its content checksum when given (`tally run` recognises a file
+    /// seen before by it). A file that cannot be ingested is returned with `failure` set.
+    public func ingest(_ path: String, sha256: String?) throws -> IngestFileSummary {
+        try ingest(path, sha256: sha256, context: Context(connection: connection))
+    }
+
+    /// The catalog as validation needs it, loaded once per run.
+    private struct Context {
+        let validator: EventValidator
+        let subscriptionNames: [Int64: String]
+
+        init(connection: PostgresConnection) throws {
+            let catalog = try IngestCatalogLoader.load(from: connection)
+            validator = EventValidator(catalog: catalog)
+            subscriptionNames = Dictionary(catalog.subscriptions.values.map { ($0.id, $0.externalId) }, uniquingKeysWith: { $1 })
+        }
+    }
+
+    private func ingest(_ path: String, sha256: String?, context: Context) throws -> IngestFileSummary {
+        try Interruption.check()
+        do {
+            return try ingest(path, sha256: sha256, validator: context.validator, subscriptionNames: context.subscriptionNames)
+        } catch let error as ExportReadError {
+            var file = IngestFileSummary(path: path)
+            file.failure = error.description
+            return file
+        } catch let error as PostgresError where !error.isConnectionFailure {
+            var file = IngestFileSummary(path: path)
+            file.failure = "\(path): \(error)"
+            return file
+        }
+    }
+
+    private func ingest(
+        _ path: String, sha256: String?, validator: EventValidator, subscriptionNames: [Int64: String]
+    ) throws -> IngestFileSummary {
         let reader = try ExportReader(path: path)
         var file = IngestFileSummary(path: path)
         file.format = reader.format
         let rejects = try RejectsFile(outDirectory: outDirectory, exportPath: path)
         try connection.transaction {
             let ingestId = try connection.execute("""
-                INSERT INTO ingests (source, path, format, started_at, read, accepted, duplicates, rejected, rejected_by_reason)
-                VALUES ($1, $2, $3, now(), 0, 0, 0, 0, '{}') RETURNING id
-                """, [path, URL(fileURLWithPath: path).standardizedFileURL.path, reader.format.rawValue]).scalar!
+                INSERT INTO ingests (source, path, format, sha256, started_at, read, accepted, duplicates, rejected, rejected_by_reason)
+                VALUES ($1, $2, $3, $4, now(), 0, 0, 0, 0, '{}') RETURNING id
+                """, [path, URL(fileURLWithPath: path).standardizedFileURL.path, reader.format.rawValue, sha256]).scalar!
             try connection.execute("""
                 CREATE TEMP TABLE staging (
                     line bigint NOT NULL, subscription_id bigint NOT NULL, transaction_id text NOT NULL,
@@ -63,7 +84,10 @@ public struct IngestStage {
             try connection.copyIn("COPY staging FROM STDIN") { copy in
                 try reader.forEachRecord { record in
                     file.read += 1
-                    if file.read % 65_536 == 0 { progress?(IngestProgress(file: path, records: file.read)) }
+                    if file.read % 65_536 == 0 {
+                        try Interruption.check()
+                        progress?(IngestProgress(file: path, records: file.read))
+                    }
                     let outcome = record.content.flatMap { validator.validate($0) }
                     switch outcome {
                     case .success(let event):
@@ -80,12 +104,14 @@ public struct IngestStage {
             try deduplicate(&file, ingestId: ingestId, rejects: rejects, subscriptionNames: subscriptionNames)
             let reasons = JSONValue.object(JSONObject(file.rejectedByReason.sorted { $0.key < $1.key }
                 .map { ($0.key.rawValue, .number(String($0.value))) }))
+            CrashPoint.reach("ingest-before-commit")
             try connection.execute("""
                 UPDATE ingests SET read = $2, accepted = $3, duplicates = $4, rejected = $5,
                     rejected_by_reason = $6::jsonb, finished_at = now()
                 WHERE id = $1
                 """, [ingestId, String(file.read), String(file.accepted), String(file.duplicates), String(file.rejected), reasons.serialized])
         }
+        CrashPoint.reach("ingest-after-commit")
         try rejects.commit()
         file.rejectsFile = rejects.count > 0 ? rejects.finalPath : nil
         return file

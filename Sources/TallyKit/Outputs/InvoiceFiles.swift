@@ -31,7 +31,10 @@ struct InvoiceFiles {
                 let document = invoiceJSON(row, customer: customer, fees: fees[row[0]!] ?? [],
                                            subscriptions: subscriptions[row[0]!] ?? [])
                 let path = (directory as NSString).appendingPathComponent("\(row[3]!).json")
-                if try Self.replace(path, with: document.prettyPrinted + "\n") { written.append(path) }
+                if try Self.replace(path, with: document.prettyPrinted + "\n") {
+                    written.append(path)
+                    CrashPoint.reach("close-after-first-file")
+                }
                 let externalId = customer.objectValue?["external_id"]?.stringValue ?? ""
                 summary += [row[3]!, externalId, row[7]!, row[5]!, row[8]!, row[12]!, row[15]!].map(Self.csvField).joined(separator: ",") + "\n"
             }

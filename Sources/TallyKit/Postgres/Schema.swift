@@ -194,7 +194,8 @@ public enum Schema {
                 as_of timestamptz NOT NULL,
                 started_at timestamptz NOT NULL DEFAULT now(),
                 finished_at timestamptz,
-                outcome text NOT NULL DEFAULT 'running' CHECK (outcome IN ('running', 'succeeded', 'rejects', 'failed')),
+                outcome text NOT NULL DEFAULT 'running'
+                    CHECK (outcome IN ('running', 'succeeded', 'rejects', 'failed', 'interrupted')),
                 summary jsonb
             );
             CREATE TABLE run_stages (
