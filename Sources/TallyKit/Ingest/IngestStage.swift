@@ -5,6 +5,9 @@ import TallyCore
 public struct IngestProgress: Sendable {
     public let file: String
     public let records: Int
+    /// Bytes of the file read so far, and its size (on disk: compressed for `.gz`).
+    public let bytesRead: Int
+    public let fileBytes: Int
 }
 
 /// `tally ingest`: export files in, validated and deduplicated events stored.
@@ -86,7 +89,7 @@ public struct IngestStage {
                     file.read += 1
                     if file.read % 65_536 == 0 {
                         try Interruption.check()
-                        progress?(IngestProgress(file: path, records: file.read))
+                        progress?(IngestProgress(file: path, records: file.read, bytesRead: reader.bytesRead, fileBytes: reader.fileBytes))
                     }
                     let outcome = record.content.flatMap { validator.validate($0) }
                     switch outcome {

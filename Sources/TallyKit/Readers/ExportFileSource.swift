@@ -7,6 +7,7 @@ import Foundation
 /// and their `.gz` forms alike.
 final class ExportFileSource {
     let path: String
+    let fileBytes: Int
     private let file: gzFile
 
     init(path: String) throws(ExportReadError) {
@@ -16,6 +17,7 @@ final class ExportFileSource {
             throw ExportReadError(file: path, line: nil, message: "no such file")
         }
         guard !isDirectory.boolValue else { throw ExportReadError(file: path, line: nil, message: "is a directory") }
+        fileBytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         guard let file = gzopen(path, "rb") else {
             throw ExportReadError(file: path, line: nil, message: "cannot open: \(String(cString: strerror(errno)))")
         }
@@ -24,6 +26,9 @@ final class ExportFileSource {
     }
 
     deinit { gzclose(file) }
+
+    /// Bytes consumed from the file on disk (compressed bytes for a gzip file).
+    var bytesRead: Int { Int(gzoffset(file)) }
 
     /// Fills `buffer` from the start; returns the number of bytes read, 0 at end of file.
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(ExportReadError) -> Int {

@@ -32,13 +32,22 @@ public struct ExportReader {
     public let path: String
     public let format: ExportFormat
 
+    private let source: ExportFileSource
+
     public init(path: String) throws(ExportReadError) {
         self.path = path
         self.format = try ExportFormat(path: path)
+        self.source = try ExportFileSource(path: path)
     }
 
+    /// The file's size on disk (compressed size for `.gz`), for progress reports.
+    public var fileBytes: Int { source.fileBytes }
+
+    /// How far into the file (on disk, compressed for `.gz`) reading has got.
+    public var bytesRead: Int { source.bytesRead }
+
+    /// Calls `body` with every record, in file order. Reads the file once: call it once.
     public func forEachRecord(_ body: (ExportRecord) throws -> Void) throws {
-        let source = try ExportFileSource(path: path)
         switch format {
         case .ndjson:
             try RecordSplitter(followsCSVQuotes: false).forEachRecord(in: source) { record in

@@ -26,8 +26,7 @@ struct Ingest: ParsableCommand {
             try RunLock.acquire(connection, wait: wait)
             let started = Date()
             let stage = IngestStage(connection: connection, outDirectory: configuration.outDirectory) { progress in
-                let seconds = Date().timeIntervalSince(started)
-                Terminal.progress("\(progress.file): \(progress.records.formatted()) events read, \(Int(Double(progress.records) / max(seconds, 0.001)).formatted())/s")
+                Terminal.ingestProgress(progress, since: started)
             }
             let summary = try stage.ingest(files)
             Terminal.clearProgress()

@@ -42,8 +42,7 @@ struct Run: ParsableCommand {
             let asOf = asOf.flatMap { TimestampParser.parseRFC3339(Substring($0)) } ?? now
             let started = Date()
             let stage = RunStage(connection: connection, pipeline: pipeline, outDirectory: configuration.outDirectory) { progress in
-                let seconds = Date().timeIntervalSince(started)
-                Terminal.progress("\(progress.file): \(progress.records.formatted()) events read, \(Int(Double(progress.records) / max(seconds, 0.001)).formatted())/s")
+                Terminal.ingestProgress(progress, since: started)
             }
             let summary = try stage.run(asOf: asOf, now: now)
             Terminal.clearProgress()
