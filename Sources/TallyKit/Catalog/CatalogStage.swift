@@ -103,6 +103,8 @@ private struct CatalogWriter {
 
     mutating func write(_ catalog: Catalog) throws {
         let connection = self.connection, file = self.file
+        // Rollup days are dates in each customer's timezone: note them to rebuild any that move.
+        let zonesBefore = try UsageRollups.subscriptionTimezones(connection)
         if let organization = catalog.organization {
             let definition = try Self.json(organization)
             let rows = try connection.execute("""
@@ -159,7 +161,12 @@ private struct CatalogWriter {
             try writeWallet(wallet, index: index)
         }
         guard errors.isEmpty else { throw CatalogErrors(errors: errors) }
-        for code in rollupsToRebuild { try UsageRollups.rebuild(code: code, connection) }
+        for code in rollupsToRebuild { try UsageRollups.rebuild(where: "e.code = $1", [code], connection) }
+        let zonesAfter = try UsageRollups.subscriptionTimezones(connection)
+        let moved = zonesBefore.filter { zonesAfter[$0.key] != $0.value }.keys.sorted()
+        if !moved.isEmpty {
+            try UsageRollups.rebuild(where: "e.subscription_id = ANY ($1::bigint[])", ["{" + moved.joined(separator: ",") + "}"], connection)
+        }
     }
 
     private mutating func writeWallet(_ wallet: Wallet, index: Int) throws {

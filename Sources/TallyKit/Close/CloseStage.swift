@@ -153,36 +153,19 @@ public struct CloseStage {
     }
 }
 
-/// Reads a subscription's usage for a period: whole UTC hours from the rollups, and the raw events
-/// of the hours that the period's edges cut (time zones with :30 or :45 offsets).
+/// Reads subscriptions' usage for a period from the daily rollups: the period is a calendar month
+/// in the customer's timezone, and the rollup days are dates in that same timezone.
 enum UsageQuery {
-    private static let hour: Int64 = 3_600_000_000
-
     /// Usage buckets of each subscription in `subscriptionIds` for `period`, by subscription id.
     static func buckets(subscriptionIds: [Int64], period: BillingPeriod, connection: PostgresConnection) throws -> [Int64: [UsageBucket]] {
         guard !subscriptionIds.isEmpty else { return [:] }
-        let start = period.from.microsecondsSinceEpoch
-        let end = period.to.microsecondsSinceEpoch + 1  // exclusive
-        let firstWholeHour = (start + hour - 1) / hour * hour
-        let endOfWholeHours = end / hour * hour
-        func instant(_ micros: Int64) -> String { UTCInstant(microsecondsSinceEpoch: micros).description }
         let rows = try connection.execute("""
-            SELECT subscription_id, code, filter_values::text, sum(units)::text, sum(events_count)::text FROM (
-                SELECT subscription_id, code, filter_values, units, events_count FROM event_rollups
-                WHERE subscription_id = ANY ($1::bigint[]) AND hour >= $2 AND hour < $3
-                UNION ALL
-                SELECT e.subscription_id, e.code,
-                       coalesce((SELECT jsonb_object_agg(p.key, p.value) FROM jsonb_each(e.properties) p
-                                 WHERE p.key = ANY (m.filter_keys)), '{}'),
-                       e.units, 1
-                FROM events e JOIN billable_metrics m ON m.code = e.code
-                WHERE e.subscription_id = ANY ($1::bigint[])
-                  AND ((e."timestamp" >= $4 AND e."timestamp" < $2) OR (e."timestamp" >= $3 AND e."timestamp" < $5))
-            ) usage
+            SELECT subscription_id, code, filter_values::text, sum(units)::text, sum(events_count)::text
+            FROM event_rollups
+            WHERE subscription_id = ANY ($1::bigint[]) AND day >= $2::date AND day < ($2::date + interval '1 month')
             GROUP BY subscription_id, code, filter_values
             ORDER BY subscription_id, code, filter_values::text
-            """, ["{" + subscriptionIds.map(String.init).joined(separator: ",") + "}",
-                  instant(firstWholeHour), instant(endOfWholeHours), instant(start), instant(end)])
+            """, ["{" + subscriptionIds.map(String.init).joined(separator: ",") + "}", period.label + "-01"])
         var buckets: [Int64: [UsageBucket]] = [:]
         for row in rows.rows {
             guard case .object(let object) = try JSONParser.parse(row[2]!) else { preconditionFailure("filter_values is an object") }

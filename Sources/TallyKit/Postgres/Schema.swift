@@ -108,31 +108,33 @@ public enum Schema {
                 UNIQUE (subscription_id, transaction_id)
             );
             """),
-        Migration(version: 2, name: "hourly usage rollups, invoices, fees", sql: """
+        Migration(version: 2, name: "daily usage rollups, invoices, fees", sql: """
             -- The metric's filter keys, to project an event's properties onto its rollup bucket.
             ALTER TABLE billable_metrics ADD COLUMN filter_keys text[] NOT NULL DEFAULT '{}';
             UPDATE billable_metrics SET filter_keys = ARRAY(
                 SELECT f ->> 'key' FROM jsonb_array_elements(definition -> 'filters') f);
-            -- Usage per subscription, metric, UTC hour and filter-key values, kept at ingest so that
-            -- closing a period reads hours, not raw events.
+            -- Usage per subscription, metric, day and filter-key values, kept at ingest so that
+            -- closing a period reads days, not raw events. The day is the calendar date in the
+            -- customer's billing timezone, so a month's days are exactly its period; when that
+            -- timezone changes, the customer's rollups are rebuilt.
             CREATE TABLE event_rollups (
                 subscription_id bigint NOT NULL,
                 code text NOT NULL,
-                hour timestamptz NOT NULL,
+                day date NOT NULL,
                 filter_values jsonb NOT NULL,
                 units numeric NOT NULL,
                 events_count bigint NOT NULL,
-                PRIMARY KEY (subscription_id, code, hour, filter_values)
+                PRIMARY KEY (subscription_id, code, day, filter_values)
             );
             INSERT INTO event_rollups
-            SELECT e.subscription_id, e.code, date_trunc('hour', e."timestamp" AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',
+            SELECT e.subscription_id, e.code,
+                   (e."timestamp" AT TIME ZONE coalesce(c.timezone, (SELECT timezone FROM organization), 'UTC'))::date,
                    coalesce((SELECT jsonb_object_agg(p.key, p.value) FROM jsonb_each(e.properties) p
                              WHERE p.key = ANY (m.filter_keys)), '{}'),
                    sum(e.units), count(*)
             FROM events e JOIN billable_metrics m ON m.code = e.code
+            JOIN subscriptions s ON s.id = e.subscription_id JOIN customers c ON c.id = s.customer_id
             GROUP BY 1, 2, 3, 4;
-            -- Raw events of the hours a period boundary cuts (time zones with :30 or :45 offsets).
-            CREATE INDEX events_subscription_time ON events (subscription_id, "timestamp");
             CREATE TABLE invoices (
                 id bigserial PRIMARY KEY,
                 lago_id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(),
