@@ -101,9 +101,9 @@ public final class PostgresConnection {
         while let result = PQgetResult(handle) { PQclear(result) }
     }
 
-    private func consume(_ result: OpaquePointer?, operation: String) throws(PostgresError) -> PostgresRows {
+    private func consume(_ result: OpaquePointer?, operation: @autoclosure () -> String) throws(PostgresError) -> PostgresRows {
         guard let result else {
-            throw PostgresError(operation: operation, message: Self.trimmed(PQerrorMessage(handle)), sqlState: "08000")
+            throw PostgresError(operation: operation(), message: Self.trimmed(PQerrorMessage(handle)), sqlState: "08000")
         }
         defer { PQclear(result) }
         switch PQresultStatus(result) {
@@ -113,7 +113,7 @@ public final class PostgresConnection {
             return Self.rows(of: result)
         default:
             throw PostgresError(
-                operation: operation,
+                operation: operation(),
                 message: Self.trimmed(PQresultErrorField(result, Int32(UInt8(ascii: "M")))
                     ?? PQresultErrorMessage(result)),
                 sqlState: PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) },
