@@ -21,8 +21,11 @@ public struct EmbeddedCluster: Sendable {
     }
 
     /// The libpq connection string for the `tally` database of this cluster.
-    public var connectionString: String {
-        "host=\(socketDirectory.path) port=5432 dbname=\(Self.databaseName) user=\(Self.userName) connect_timeout=10"
+    public var connectionString: String { connectionString(database: Self.databaseName) }
+
+    /// The libpq connection string for one database of this cluster.
+    public func connectionString(database: String) -> String {
+        "host=\(socketDirectory.path) port=5432 dbname=\(database) user=\(Self.userName) connect_timeout=10"
     }
 
     public func status() throws(ClusterError) -> Status {
@@ -124,8 +127,7 @@ public struct EmbeddedCluster: Sendable {
 
     private func createDatabaseIfMissing() throws(ClusterError) {
         do {
-            let admin = try PostgresConnection(
-                connectionString: "host=\(socketDirectory.path) port=5432 dbname=postgres user=\(Self.userName) connect_timeout=10")
+            let admin = try PostgresConnection(connectionString: connectionString(database: "postgres"))
             let exists = try admin.execute("SELECT 1 FROM pg_database WHERE datname = $1", [Self.databaseName]).rows.count == 1
             if !exists {
                 do {

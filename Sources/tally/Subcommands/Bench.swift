@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+import TallyKit
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmark: ingest and close a synthetic export, and compare with plain psql \\copy + GROUP BY.",
+        discussion: """
+            Writes N synthetic events as CSV and N others as NDJSON, ingests both into a fresh database on the \
+            embedded cluster (created in --home and dropped afterwards), closes October 2026, times the plain-SQL \
+            way on the same CSV, and prints events per second, the close time, the ratio and peak memory. \
+            Build with `swift build -c release` first: a debug build is several times slower.
+            """)
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Events per format.") var events = 2_000_000
+    @Option(help: "Subscriptions (one customer each).") var subscriptions = 10_000
+    @Flag(help: "Print the figures as JSON on stdout.") var json = false
+
+    func validate() throws {
+        guard events > 0, subscriptions > 0 else { throw ValidationError("--events and --subscriptions must be positive") }
+    }
+
+    func run() throws {
+        try Terminal.run {
+            let configuration = global.configuration
+            let cluster = try configuration.embeddedCluster()
+            let stage = BenchStage(cluster: cluster, workDirectory: cluster.home.appendingPathComponent("bench").path) { Terminal.say($0) }
+            let report = try stage.run(events: events, subscriptions: subscriptions)
+            report.lines.forEach { Terminal.say($0) }
+            if json { Terminal.printJSON(report.json) }
+        }
+    }
+}
