@@ -74,38 +74,17 @@ public struct CloseStage {
         var summary = CloseSummary()
         let pairs = try periodsToClose(scope, context: context, now: now, summary: &summary)
         let closed = try closedPeriods()
-        func activeSubscriptions(_ customer: BillingContext.CustomerRecord, _ period: BillingPeriod) -> [BillingContext.SubscriptionRecord] {
-            (context.subscriptionsByCustomer[customer.id] ?? []).filter { $0.isActive(in: period) }
-        }
         let open = pairs.filter { customer, period in
-            guard !activeSubscriptions(customer, period).isEmpty else { return false }
+            guard !context.activeSubscriptions(of: customer, in: period).isEmpty else { return false }
             if closed.contains(ClosedPeriod(customerId: customer.id, period: period.label)) {
                 summary.alreadyClosed.append("\(customer.definition.externalId) \(period.label)")
                 return false
             }
             return true
         }
-        // Customers sharing a timezone share the period's bounds: read their usage in one query.
-        var usage: [BillingPeriod: [Int64: [UsageBucket]]] = [:]
-        for (period, members) in Dictionary(grouping: open, by: { $0.1 }) {
-            let ids = members.flatMap { activeSubscriptions($0.0, period).map(\.id) }
-            usage[period] = try UsageQuery.buckets(subscriptionIds: ids, period: period, connection: connection)
-        }
-        var drafts: [InvoiceDraft] = []
-        for (customer, period) in open {
-            let subscriptions = activeSubscriptions(customer, period)
-            var fees: [(subscriptionId: Int64, fee: DraftFee)] = []
-            for subscription in subscriptions {
-                let rated = SubscriptionRating.fees(
-                    subscription: subscription.definition, plan: subscription.plan, startedAt: subscription.startedAt,
-                    endingAt: subscription.endingAt, period: period, usage: usage[period]?[subscription.id] ?? [],
-                    metrics: context.metrics)
-                fees += rated.fees.map { (subscription.id, $0) }
-                summary.unpriced += rated.unpriced
-            }
-            let currency = customer.definition.currency ?? subscriptions[0].plan.currency
-            drafts.append(InvoiceDraft(customer: customer, period: period, currency: currency, fees: fees))
-        }
+        let rated = try InvoiceDraft.rate(open, context: context, connection: connection)
+        let drafts = rated.map(\.draft)
+        summary.unpriced = rated.flatMap(\.unpriced)
         summary.issued = try InvoiceWriter(connection: connection).issue(drafts, prefix: context.documentNumberPrefix)
         summary.filesWritten = try InvoiceFiles(connection: connection, outDirectory: outDirectory)
             .write(periods: Set(pairs.map(\.1.label)).sorted())

@@ -21,25 +21,27 @@ struct InvoiceWriter {
         for start in stride(from: 0, to: drafts.count, by: Self.batchSize) {
             let batch = drafts[start..<min(start + Self.batchSize, drafts.count)]
             try Interruption.check()
-            issued += try connection.transaction { try issue(batch, prefix: prefix) }
+            issued += try connection.transaction { try insert(batch, prefix: prefix) }
             CrashPoint.reach("close-after-batch")
         }
         return issued
     }
 
-    private func issue(_ batch: ArraySlice<InvoiceDraft>, prefix: String) throws -> [IssuedInvoice] {
-        let customerIds = Set(batch.map(\.customer.id)).map(String.init)
-        let idArray = "{" + customerIds.joined(separator: ",") + "}"
-        var wallets = try walletBalances(customerIds: idArray)
+    /// Stores `drafts` inside the caller's open transaction, each with the customer's next invoice
+    /// number and the wallet credits its balances hold at this point of the transaction.
+    func insert(_ drafts: some Collection<InvoiceDraft>, prefix: String) throws -> [IssuedInvoice] {
+        let customerIds = Array(Set(drafts.map(\.customer.id)))
+        var wallets = try walletBalances(customerIds: customerIds)
         var sequences: [Int64: Int] = [:]
         for row in try connection.execute(
-            "SELECT customer_id, max(sequential_id) FROM invoices WHERE customer_id = ANY ($1::bigint[]) GROUP BY customer_id", [idArray]).rows {
+            "SELECT customer_id, max(sequential_id) FROM invoices WHERE customer_id = ANY ($1::bigint[]) GROUP BY customer_id",
+            [Self.bigintArray(customerIds)]).rows {
             sequences[Int64(row[0]!)!] = Int(row[1]!)!
         }
         var feeRows: [[String?]] = []
         var debitRows: [[String?]] = []
         var issued: [IssuedInvoice] = []
-        for draft in batch {
+        for draft in drafts {
             let customer = draft.customer
             let debits = WalletLedger.debits(
                 invoiceTotalCents: draft.fees.reduce(0) { $0 + $1.fee.amountCents }, currency: draft.currency,
@@ -101,7 +103,7 @@ struct InvoiceWriter {
     }
 
     /// Each customer's wallets with what is left of their granted and purchased credits.
-    private func walletBalances(customerIds: String) throws -> [Int64: [WalletBalance]] {
+    func walletBalances(customerIds: [Int64]) throws -> [Int64: [WalletBalance]] {
         var balances: [Int64: [WalletBalance]] = [:]
         for row in try connection.execute("""
             SELECT w.customer_id, w.id, w.priority, w.currency, w.rate_amount::text,
@@ -110,7 +112,7 @@ struct InvoiceWriter {
             FROM wallets w LEFT JOIN wallet_transactions t ON t.wallet_id = w.id
             WHERE w.customer_id = ANY ($1::bigint[])
             GROUP BY w.id ORDER BY w.id
-            """, [customerIds]).rows {
+            """, [Self.bigintArray(customerIds)]).rows {
             balances[Int64(row[0]!)!, default: []].append(WalletBalance(
                 walletId: Int64(row[1]!)!, priority: Int(row[2]!)!, createdOrder: Int64(row[1]!)!, currency: row[3]!,
                 rateAmount: ExactDecimal(decimalString: row[4]!)!,
@@ -119,8 +121,18 @@ struct InvoiceWriter {
         return balances
     }
 
+    /// A `bigint[]` parameter: `{1,2,3}`.
+    static func bigintArray(_ ids: [Int64]) -> String {
+        "{" + ids.map(String.init).joined(separator: ",") + "}"
+    }
+
+    /// A charge filter's values as the `fees.filters` column stores them: `{"model":["small"]}`.
     static func filtersJSON(_ filters: [FilterCondition]) -> String {
-        JSONValue.object(JSONObject(filters.map { ($0.key, .array($0.values.map { .string($0) })) })).serialized
+        filtersValue(filters).serialized
+    }
+
+    static func filtersValue(_ filters: [FilterCondition]) -> JSONValue {
+        .object(JSONObject(filters.map { ($0.key, .array($0.values.map { .string($0) })) }))
     }
 }
 
