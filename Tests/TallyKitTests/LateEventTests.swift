@@ -55,4 +55,15 @@ import TallyKit
         #expect(file.duplicates == 1)
         #expect(file.late == 0)
     }
+
+    @Test func closeNamesPeriodsWithLateEventsUntilTheyAreReprocessed() throws {
+        let db = try Self.database()
+        _ = try db.close(.month(year: 2026, month: 10))
+        #expect(try db.close(.month(year: 2026, month: 10)).latePeriods.isEmpty)
+        try db.ingestAccepted([tokenEvent("late-1", subscription: "ny-main", at: "2026-10-20T12:00:00Z", tokens: 5)], name: "late.ndjson")
+        #expect(try db.close(.month(year: 2026, month: 10)).latePeriods == [LatePeriod(customer: "ny", period: "2026-10", events: 1)])
+        _ = try ReprocessStage(connection: db.connection, outDirectory: db.outDirectory)
+            .reprocess(year: 2026, month: 10, customer: nil, dryRun: false)
+        #expect(try db.close(.month(year: 2026, month: 10)).latePeriods.isEmpty)
+    }
 }

@@ -29,6 +29,9 @@ public struct CloseSummary: Sendable {
     /// Periods named by `--period` that have not ended yet for a customer.
     public var notEnded: [String] = []
     public var unpriced: [UnpricedUsage] = []
+    /// Events that arrived after the live invoice of their period was issued: those periods are
+    /// due for `tally reprocess` (SPEC §3).
+    public var latePeriods: [LatePeriod] = []
     public var filesWritten: [String] = []
 
     public var json: JSONValue {
@@ -43,6 +46,7 @@ public struct CloseSummary: Sendable {
                 ]
             })),
             ("already_closed", .array(alreadyClosed.map { .string($0) })),
+            ("late_periods", LatePeriod.json(latePeriods)),
             ("not_ended", .array(notEnded.map { .string($0) })),
             ("unpriced_usage", .array(unpriced.map { usage in
                 [
@@ -88,7 +92,20 @@ public struct CloseStage {
         summary.issued = try InvoiceWriter(connection: connection).issue(drafts, prefix: context.documentNumberPrefix)
         summary.filesWritten = try InvoiceFiles(connection: connection, outDirectory: outDirectory)
             .write(periods: Set(pairs.map(\.1.label)).sorted())
+        summary.latePeriods = try latePeriods()
         return summary
+    }
+
+    /// Late events recorded by ingests that started after the live invoice of their period.
+    private func latePeriods() throws -> [LatePeriod] {
+        try connection.execute("""
+            SELECT late ->> 'customer', late ->> 'period', sum((late ->> 'events')::bigint)
+            FROM ingests g CROSS JOIN jsonb_array_elements(g.late_periods) late
+            JOIN customers c ON c.external_id = late ->> 'customer'
+            JOIN invoices i ON i.customer_id = c.id AND i.period = late ->> 'period' AND i.status <> 'voided'
+            WHERE g.started_at > i.created_at
+            GROUP BY 1, 2 ORDER BY 2, 1
+            """).rows.map { LatePeriod(customer: $0[0]!, period: $0[1]!, events: Int($0[2]!)!) }
     }
 
     private struct ClosedPeriod: Hashable {

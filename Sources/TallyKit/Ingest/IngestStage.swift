@@ -110,9 +110,10 @@ public struct IngestStage {
             CrashPoint.reach("ingest-before-commit")
             try connection.execute("""
                 UPDATE ingests SET read = $2, accepted = $3, duplicates = $4, rejected = $5,
-                    rejected_by_reason = $6::jsonb, finished_at = now()
+                    rejected_by_reason = $6::jsonb, late_periods = $7::jsonb, finished_at = now()
                 WHERE id = $1
-                """, [ingestId, String(file.read), String(file.accepted), String(file.duplicates), String(file.rejected), reasons.serialized])
+                """, [ingestId, String(file.read), String(file.accepted), String(file.duplicates), String(file.rejected),
+                      reasons.serialized, LatePeriod.json(file.latePeriods).serialized])
         }
         CrashPoint.reach("ingest-after-commit")
         try rejects.commit()

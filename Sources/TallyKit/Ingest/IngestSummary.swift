@@ -12,6 +12,12 @@ public struct LatePeriod: Sendable, Equatable {
         self.period = period
         self.events = events
     }
+
+    static func json(_ periods: [LatePeriod]) -> JSONValue {
+        .array(periods.map { late in
+            ["customer": .string(late.customer), "period": .string(late.period), "events": .number(String(late.events))]
+        })
+    }
 }
 
 /// The reconciliation of one export file: read = accepted + duplicates + rejected.
@@ -81,9 +87,7 @@ public struct IngestSummary: Sendable {
             ("rejected", .number(String(file.rejected))),
             ("rejected_by_reason", .object(JSONObject(reasons.map { ($0.key.rawValue, .number(String($0.value))) }))),
             ("late", .number(String(file.late))),
-            ("late_periods", .array(file.latePeriods.map { late in
-                ["customer": .string(late.customer), "period": .string(late.period), "events": .number(String(late.events))]
-            })),
+            ("late_periods", LatePeriod.json(file.latePeriods)),
         ])
     }
 }

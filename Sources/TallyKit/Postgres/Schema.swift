@@ -212,6 +212,8 @@ public enum Schema {
             );
             -- Export files recognised by content, so an export dropped twice is ingested once.
             ALTER TABLE ingests ADD COLUMN sha256 text;
+            -- The closed periods an ingest added late events to: [{customer, period, events}].
+            ALTER TABLE ingests ADD COLUMN late_periods jsonb NOT NULL DEFAULT '[]';
             CREATE INDEX ingests_sha256 ON ingests (sha256);
             """),
     ]

@@ -58,6 +58,9 @@ struct Close: ParsableCommand {
         }
         for pair in summary.alreadyClosed { Terminal.say("already closed, unchanged: \(pair)") }
         for pair in summary.notEnded { Terminal.say("not closed, the period has not ended: \(pair)") }
+        for late in summary.latePeriods {
+            Terminal.say("late: \(late.events) event(s) of \(late.customer) arrived after its \(late.period) invoice: run tally reprocess --period \(late.period)")
+        }
         for usage in summary.unpriced {
             let values = usage.filterValues.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
             Terminal.say("warning: unpriced usage: subscription \(usage.externalSubscriptionId), metric \(usage.metricCode), \(values.isEmpty ? "no filter values" : values): \(usage.units) units billed at 0 (the charge has no default price)")

@@ -80,6 +80,9 @@ struct Run: ParsableCommand {
             }
             let credits = close.issued.reduce(0) { $0 + $1.prepaidCreditAmountCents }
             Terminal.say("close: \(close.issued.count) invoice(s) issued, \(close.alreadyClosed.count) period(s) already closed, credits applied \(credits) (minor units)")
+            for late in close.latePeriods where !total.latePeriods.contains(late) {
+                Terminal.say("late: \(late.events) event(s) of \(late.customer) arrived after its \(late.period) invoice: reprocess \(late.period)")
+            }
             for usage in close.unpriced {
                 Terminal.say("warning: unpriced usage: \(usage.externalSubscriptionId) \(usage.metricCode) \(usage.filterValues.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")): \(usage.units) units billed at 0")
             }
