@@ -4,8 +4,13 @@ import TallyKit
 
 struct Usage: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print a customer's usage in the open period as Lago's customer_usage object.",
-        discussion: "The period is the calendar month containing --as-of (default now) in the customer's timezone. Charges are rated as close would rate them.")
+        abstract: "Print a customer's usage in a period as Lago's customer_usage object (stdout).",
+        discussion: """
+            The period is the calendar month containing --as-of (default now) in the customer's timezone; \
+            every stored event of it counts. Charges are rated as close will rate them; the subscription fee \
+            is billed at close. Exit 2 for an unknown customer or a subscription not the customer's, \
+            1 when no subscription is active at that instant.
+            """)
     @OptionGroup var global: GlobalOptions
     @Option(help: ArgumentHelp("The customer's external_id.", valueName: "id")) var customer: String
     @Option(help: ArgumentHelp("Only this subscription of the customer.", valueName: "id")) var subscription: String?
@@ -21,12 +26,16 @@ struct Usage: ParsableCommand {
         try Terminal.run {
             let connection = try global.configuration.connect()
             let instant = asOf.flatMap { TimestampParser.parseRFC3339(Substring($0)) } ?? .now
+            let document: CustomerUsageDocument
             do {
-                Terminal.printJSON(try CustomerUsage(connection: connection).document(customer: customer, subscription: subscription, asOf: instant))
+                document = try UsageStage(connection: connection).usage(customer: customer, subscription: subscription, asOf: instant)
             } catch let error as UsageError {
                 Terminal.error(error.description)
                 throw ExitCode(error.kind == .unknown ? ExitStatus.usage : ExitStatus.failure)
             }
+            Terminal.printJSON(document.json)
+            let subscriptions = Set(document.charges.map(\.externalSubscriptionId)).sorted().joined(separator: ", ")
+            Terminal.say("usage of \(customer) in \(document.period.label) (\(document.period.timezone), \(document.fromDatetime) to \(document.toDatetime)), subscription(s) \(subscriptions): charges \(Close.money(document.amountCents, document.currency)); the subscription fee is billed at close")
         }
     }
 }
