@@ -73,7 +73,7 @@ import TallyKit
         let db = try TestDatabase()
         try db.applyCatalog(Self.singleCustomer(timezone: "Asia/Kolkata", subscriptionAt: "2026-08-01T00:00:00Z"))
         // Asia/Kolkata is UTC+05:30 all year: local midnight of the 1st is 18:30Z the day before, in the
-        // middle of a UTC hour and of a UTC day; the rollup days are Kolkata dates.
+        // middle of a UTC hour and of a UTC day; the rollup months are Kolkata months.
         try db.ingestAccepted([
             tokenEvent("sep-last", subscription: "sub", at: "2026-09-30T18:29:59Z", tokens: 1_000_000),    // Sep 30 23:59:59 IST
             tokenEvent("oct-first", subscription: "sub", at: "2026-09-30T18:30:00Z", tokens: 2_000_000),   // Oct 1 00:00:00 IST
@@ -86,12 +86,13 @@ import TallyKit
             tokenEvent("nov-last", subscription: "sub", at: "2026-11-30T18:29:59Z", tokens: 256_000_000),  // Nov 30 23:59:59 IST
             tokenEvent("dec-first", subscription: "sub", at: "2026-11-30T18:30:00Z", tokens: 512_000_000), // Dec 1 00:00:00 IST
         ])
-        // Oct 31 in Kolkata holds 4M + 8M + 16M (to 18:29:59Z); Nov 1 starts with 32M + 64M + 128M.
+        // October in Kolkata holds 2M + 4M + 8M + 16M (from 18:30Z on Sep 30 to 18:29:59Z on Oct 31);
+        // November 32M + 64M + 128M + 256M; the 1M of Sep 30 and the 512M of Dec 1 are outside both.
         #expect(try db.rows("""
-            SELECT day::text, units::text, events_count::text FROM event_rollups
-            WHERE day IN ('2026-10-31', '2026-11-01') AND filter_values = '{"model": "small", "type": "input"}'
-            ORDER BY day
-            """) == [["2026-10-31", "28000000", "3"], ["2026-11-01", "224000000", "3"]])
+            SELECT month::text, units::text, events_count::text FROM event_rollups
+            WHERE month IN ('2026-10-01', '2026-11-01') AND filter_values = '{"model": "small", "type": "input"}'
+            ORDER BY month
+            """) == [["2026-10-01", "30000000", "4"], ["2026-11-01", "480000000", "4"]])
 
         _ = try db.close(.month(year: 2026, month: 10))
         _ = try db.close(.month(year: 2026, month: 11))

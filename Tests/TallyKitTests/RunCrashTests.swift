@@ -65,7 +65,7 @@ import TallyKit
                 """).map { $0.map { $0 ?? "∅" }.joined(separator: "|") }
             for query in [
                 "SELECT 'ingest', regexp_replace(source, '.*/', ''), read, accepted, duplicates, rejected FROM ingests ORDER BY 2",
-                "SELECT 'rollup', subscription_id, code, day::text, filter_values::text, units::text, events_count FROM event_rollups ORDER BY 2, 3, 4, 5",
+                "SELECT 'rollup', subscription_id, code, month::text, filter_values::text, units::text, events_count FROM event_rollups ORDER BY 2, 3, 4, 5",
                 """
                 SELECT 'invoice', number, period, status, fees_amount_cents, prepaid_credit_amount_cents,
                        prepaid_granted_credit_amount_cents, prepaid_purchased_credit_amount_cents, total_amount_cents

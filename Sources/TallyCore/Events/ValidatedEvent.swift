@@ -17,7 +17,15 @@ public struct ValidatedEvent: Equatable, Sendable {
     }
 
     /// The properties as a JSON object text, keys sorted, every value a string.
-    public var propertiesJSON: String {
+    public var propertiesJSON: String { Self.json(properties) }
+
+    /// The properties named in `keys` (a metric's filter keys), as `propertiesJSON` writes them: the
+    /// event's usage bucket.
+    public func propertiesJSON(only keys: [String: Set<String>]) -> String {
+        Self.json(properties.filter { keys[$0.key] != nil })
+    }
+
+    private static func json(_ properties: [(key: String, value: String)]) -> String {
         let object = JSONObject(properties.sorted { $0.key < $1.key }.map { (key: $0.key, value: JSONValue.string($0.value)) })
         return JSONValue.object(object).serialized
     }

@@ -46,15 +46,19 @@ struct BillingContext {
             return CustomerRecord(id: Int64(row[0]!)!, sequentialId: Int(row[1]!)!, definition: customer,
                                   timezone: customer.timezone ?? defaultZone)
         }
+        var plans: [String: Plan] = [:]
+        for row in try connection.execute("SELECT id, definition::text FROM plans").rows {
+            plans[row[0]!] = try decode(Plan.self, row[1])
+        }
         var subscriptions: [Int64: [SubscriptionRecord]] = [:]
         for row in try connection.execute("""
-            SELECT s.id, s.customer_id, s.definition::text, p.definition::text,
+            SELECT s.id, s.customer_id, s.definition::text, s.plan_id,
                    (extract(epoch FROM s.started_at) * 1000000)::bigint, (extract(epoch FROM s.ending_at) * 1000000)::bigint
-            FROM subscriptions s JOIN plans p ON p.id = s.plan_id ORDER BY s.id
+            FROM subscriptions s ORDER BY s.id
             """).rows {
             let record = SubscriptionRecord(
                 id: Int64(row[0]!)!, customerId: Int64(row[1]!)!,
-                definition: try decode(Subscription.self, row[2]), plan: try decode(Plan.self, row[3]),
+                definition: try decode(Subscription.self, row[2]), plan: plans[row[3]!]!,
                 startedAt: UTCInstant(microsecondsSinceEpoch: Int64(row[4]!)!),
                 endingAt: row[5].map { UTCInstant(microsecondsSinceEpoch: Int64($0)!) })
             subscriptions[record.customerId, default: []].append(record)

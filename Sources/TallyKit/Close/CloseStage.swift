@@ -149,8 +149,8 @@ public struct CloseStage {
     }
 }
 
-/// Reads subscriptions' usage for a period from the daily rollups: the period is a calendar month
-/// in the customer's timezone, and the rollup days are dates in that same timezone.
+/// Reads subscriptions' usage for a period from the monthly rollups: the period is a calendar month
+/// in the customer's timezone, and so is a rollup's month.
 enum UsageQuery {
     /// Usage buckets of each subscription in `subscriptionIds` for `period`, by subscription id.
     static func buckets(subscriptionIds: [Int64], period: BillingPeriod, connection: PostgresConnection) throws -> [Int64: [UsageBucket]] {
@@ -158,7 +158,7 @@ enum UsageQuery {
         let rows = try connection.execute("""
             SELECT subscription_id, code, filter_values::text, sum(units)::text, sum(events_count)::text
             FROM event_rollups
-            WHERE subscription_id = ANY ($1::bigint[]) AND day >= $2::date AND day < ($2::date + interval '1 month')
+            WHERE subscription_id = ANY ($1::bigint[]) AND month = $2::date
             GROUP BY subscription_id, code, filter_values
             ORDER BY subscription_id, code, filter_values::text
             """, ["{" + subscriptionIds.map(String.init).joined(separator: ",") + "}", period.label + "-01"])

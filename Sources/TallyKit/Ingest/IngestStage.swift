@@ -81,10 +81,12 @@ public struct IngestStage {
                 CREATE TEMP TABLE staging (
                     line bigint NOT NULL, subscription_id bigint NOT NULL, transaction_id text NOT NULL,
                     code text NOT NULL, "timestamp" timestamptz NOT NULL, properties jsonb NOT NULL,
-                    units numeric NOT NULL, raw text NOT NULL
+                    units numeric NOT NULL, raw text NOT NULL, filter_values jsonb NOT NULL
                 ) ON COMMIT DROP
                 """)
-            try connection.copyIn("COPY staging FROM STDIN") { copy in
+            var staged = 0
+            try connection.copyIn("COPY staging FROM STDIN (FORMAT binary)") { copy in
+                copy.beginBinary()
                 try reader.forEachRecord { record in
                     file.read += 1
                     if file.read % 65_536 == 0 {
@@ -94,17 +96,25 @@ public struct IngestStage {
                     let outcome = record.content.flatMap { validator.validate($0) }
                     switch outcome {
                     case .success(let event):
-                        try copy.writeRow([
-                            String(record.line), String(event.subscriptionId), event.transactionId, event.code,
-                            event.timestamp.description, event.propertiesJSON, event.units.description, record.raw,
-                        ])
+                        try copy.beginRow(columns: 9)
+                        copy.appendBigint(Int64(record.line))
+                        copy.appendBigint(event.subscriptionId)
+                        copy.appendText(event.transactionId)
+                        copy.appendText(event.code)
+                        copy.appendTimestamp(microsecondsSinceUnixEpoch: event.timestamp.microsecondsSinceEpoch)
+                        copy.appendJSONB(event.propertiesJSON)
+                        copy.appendNumeric(event.units)
+                        copy.appendText(record.raw)
+                        copy.appendJSONB(event.propertiesJSON(only: validator.catalog.metrics[event.code]?.filterValues ?? [:]))
+                        staged += 1
                     case .failure(let rejection):
                         file.rejectedByReason[rejection.reason, default: 0] += 1
                         try rejects.write(line: record.line, reason: rejection.reason, message: rejection.message, raw: record.raw)
                     }
                 }
+                try copy.endBinary()
             }
-            try deduplicate(&file, ingestId: ingestId, rejects: rejects, subscriptionNames: subscriptionNames)
+            try store(&file, staged: staged, ingestId: ingestId, rejects: rejects, subscriptionNames: subscriptionNames)
             let reasons = JSONValue.object(JSONObject(file.rejectedByReason.sorted { $0.key < $1.key }
                 .map { ($0.key.rawValue, .number(String($0.value))) }))
             CrashPoint.reach("ingest-before-commit")
@@ -121,74 +131,72 @@ public struct IngestStage {
         return file
     }
 
-    /// Classifies every staged row against the first row of its key in this file and the stored
-    /// event of that key: the stored event, else the file's first row, is the reference; a row
-    /// equal to it in meaning is a duplicate, a different one a conflict.
+    /// Moves the staged rows into `events`, deduplicating by (subscription, transaction id): rows are
+    /// inserted in key order (so the unique index is walked once, not probed at random), the first
+    /// line of a key winning. A row not inserted is a duplicate when it equals, in meaning, the
+    /// event that holds its key — stored before, or an earlier line of this file — and a conflict
+    /// otherwise. Then `staging` holds exactly the accepted rows, which the rollups and the late
+    /// count read.
+    private func store(
+        _ file: inout IngestFileSummary, staged: Int, ingestId: String, rejects: RejectsFile, subscriptionNames: [Int64: String]
+    ) throws {
+        file.accepted = try connection.execute("""
+            INSERT INTO events (subscription_id, transaction_id, code, "timestamp", properties, units, ingest_id, source_line)
+            SELECT subscription_id, transaction_id, code, "timestamp", properties, units, $1, line
+            FROM staging ORDER BY subscription_id, transaction_id, line
+            ON CONFLICT (subscription_id, transaction_id) DO NOTHING
+            """, [ingestId]).affected
+        if file.accepted < staged {
+            try refuse(&file, ingestId: ingestId, rejects: rejects, subscriptionNames: subscriptionNames)
+        }
+        try UsageRollups.addAccepted(connection)
+        try countLate(&file)
+    }
+
+    /// Classifies the staged rows that were not inserted, writes the conflicts to the rejects file,
+    /// and removes them all from `staging`.
+    private func refuse(_ file: inout IngestFileSummary, ingestId: String, rejects: RejectsFile, subscriptionNames: [Int64: String]) throws {
+        try connection.execute("""
+            CREATE TEMP TABLE refused ON COMMIT DROP AS
+            SELECT s.line, s.raw, s.subscription_id, s.transaction_id,
+                   (e.code, e."timestamp", e.properties) = (s.code, s."timestamp", s.properties) AS same,
+                   e.ingest_id AS holder_ingest, e.source_line AS holder_line
+            FROM staging s JOIN events e USING (subscription_id, transaction_id)
+            WHERE NOT (e.ingest_id = $1 AND e.source_line = s.line)
+            """, [ingestId])
+        try connection.execute("DELETE FROM staging s USING refused r WHERE r.line = s.line")
+        file.duplicates = Int(try connection.execute("SELECT count(*) FROM refused WHERE same").scalar!)!
+        let conflicts = try connection.execute("""
+            SELECT r.line, r.raw, r.subscription_id, r.transaction_id, r.holder_ingest = $1, r.holder_line, i.source
+            FROM refused r JOIN ingests i ON i.id = r.holder_ingest
+            WHERE NOT r.same ORDER BY r.line
+            """, [ingestId])
+        for row in conflicts.rows {
+            let subscription = subscriptionNames[Int64(row[2]!)!] ?? row[2]!
+            let key = "transaction_id \(JSONValue.quoted(row[3]!)) of subscription \(JSONValue.quoted(subscription))"
+            let message = if row[4] == "t" {
+                "\(key) was first seen on line \(row[5]!) of this file with different content: give corrected events new transaction ids"
+            } else {
+                "\(key) is already stored, from \(row[6]!) line \(row[5]!), with different content: give corrected events new transaction ids"
+            }
+            try rejects.write(line: Int(row[0]!)!, reason: .duplicateConflict, message: message, raw: row[1]!)
+        }
+        if !conflicts.rows.isEmpty { file.rejectedByReason[.duplicateConflict, default: 0] += conflicts.rows.count }
+    }
+
     /// Accepted events that fall in a period already invoiced for their customer (SPEC §3): they
     /// are stored, and billed when that period is reprocessed.
     private func countLate(_ file: inout IngestFileSummary) throws {
         for row in try connection.execute("""
             SELECT c.external_id, i.period, count(*)
-            FROM classified e
+            FROM staging e
             JOIN subscriptions s ON s.id = e.subscription_id
             JOIN customers c ON c.id = s.customer_id
             JOIN invoices i ON i.customer_id = s.customer_id AND i.status <> 'voided'
                 AND e."timestamp" BETWEEN i.period_from AND i.period_to
-            WHERE e.outcome = 'accepted'
             GROUP BY c.external_id, i.period ORDER BY i.period, c.external_id
             """).rows {
             file.latePeriods.append(LatePeriod(customer: row[0]!, period: row[1]!, events: Int(row[2]!)!))
         }
-    }
-
-    private func deduplicate(
-        _ file: inout IngestFileSummary, ingestId: String, rejects: RejectsFile, subscriptionNames: [Int64: String]
-    ) throws {
-        try connection.execute("""
-            CREATE TEMP TABLE classified ON COMMIT DROP AS
-            WITH firsts AS (
-                SELECT DISTINCT ON (subscription_id, transaction_id)
-                       subscription_id, transaction_id, line, code, "timestamp", properties
-                FROM staging ORDER BY subscription_id, transaction_id, line
-            )
-            SELECT s.*,
-                   CASE
-                       WHEN e.id IS NOT NULL THEN
-                           CASE WHEN (e.code, e."timestamp", e.properties) = (s.code, s."timestamp", s.properties)
-                                THEN 'duplicate' ELSE 'conflict' END
-                       WHEN f.line = s.line THEN 'accepted'
-                       WHEN (f.code, f."timestamp", f.properties) = (s.code, s."timestamp", s.properties) THEN 'duplicate'
-                       ELSE 'conflict'
-                   END AS outcome,
-                   f.line AS first_line, e.ingest_id AS stored_ingest, e.source_line AS stored_line
-            FROM staging s
-            JOIN firsts f USING (subscription_id, transaction_id)
-            LEFT JOIN events e USING (subscription_id, transaction_id)
-            """)
-        let inserted = try connection.execute("""
-            INSERT INTO events (subscription_id, transaction_id, code, "timestamp", properties, units, ingest_id, source_line, raw)
-            SELECT subscription_id, transaction_id, code, "timestamp", properties, units, $1, line, raw
-            FROM classified WHERE outcome = 'accepted' ORDER BY line
-            """, [ingestId])
-        file.accepted = inserted.affected
-        try UsageRollups.addAccepted(connection)
-        try countLate(&file)
-        file.duplicates = Int(try connection.execute("SELECT count(*) FROM classified WHERE outcome = 'duplicate'").scalar!)!
-        let conflicts = try connection.execute("""
-            SELECT c.line, c.raw, c.subscription_id, c.transaction_id, c.first_line, i.source, c.stored_line
-            FROM classified c LEFT JOIN ingests i ON i.id = c.stored_ingest
-            WHERE c.outcome = 'conflict' ORDER BY c.line
-            """)
-        for row in conflicts.rows {
-            let subscription = subscriptionNames[Int64(row[2]!)!] ?? row[2]!
-            let key = "transaction_id \(JSONValue.quoted(row[3]!)) of subscription \(JSONValue.quoted(subscription))"
-            let message = if let source = row[5] {
-                "\(key) is already stored, from \(source) line \(row[6]!), with different content: give corrected events new transaction ids"
-            } else {
-                "\(key) was first seen on line \(row[4]!) of this file with different content: give corrected events new transaction ids"
-            }
-            try rejects.write(line: Int(row[0]!)!, reason: .duplicateConflict, message: message, raw: row[1]!)
-        }
-        if !conflicts.rows.isEmpty { file.rejectedByReason[.duplicateConflict, default: 0] += conflicts.rows.count }
     }
 }

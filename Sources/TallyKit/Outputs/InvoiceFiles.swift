@@ -1,9 +1,12 @@
 import Foundation
+import Synchronization
 import TallyCore
 
 /// Writes `<out>/invoices/<YYYY-MM>/<number>.json` (Lago's invoice object) and the period's
 /// `summary.csv` from what the store holds, so a file lost or left stale by a crash after the
 /// commit is rewritten by the next run. Files are replaced atomically and only when they differ.
+/// They are not fsynced: PostgreSQL is the record, and a file a power cut loses or truncates is
+/// rewritten by the next close.
 struct InvoiceFiles {
     let connection: PostgresConnection
     let outDirectory: String
@@ -25,27 +28,40 @@ struct InvoiceFiles {
             let customers = try customersJSON(period: period)
             let fees = try feesJSON(period: period)
             let subscriptions = try subscriptionsJSON(period: period)
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            // Rendering and writing thousands of files is CPU-bound (JSON, file creation in the
+            // kernel): both cores share it, each taking every other invoice.
+            let workers = 2
+            let outcomes = Mutex<[(index: Int, result: Result<String?, any Error>)]>([])
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                for index in stride(from: worker, to: invoices.count, by: workers) {
+                    let row = invoices[index]
+                    let result = Result { () throws -> String? in
+                        let document = Self.invoiceJSON(row, customer: customers[row[17]!]!, fees: fees[row[0]!] ?? [],
+                                                        subscriptions: subscriptions[row[0]!] ?? [])
+                        let path = (directory as NSString).appendingPathComponent("\(row[3]!).json")
+                        guard try Self.replace(path, with: document.prettyPrinted + "\n") else { return nil }
+                        CrashPoint.reach("close-after-first-file")
+                        return path
+                    }
+                    outcomes.withLock { $0.append((index, result)) }
+                }
+            }
+            for outcome in outcomes.withLock({ $0 }).sorted(by: { $0.index < $1.index }) {
+                if let path = try outcome.result.get() { written.append(path) }
+            }
             var summary = "number,customer,currency,status,fees_amount_cents,prepaid_credit_amount_cents,total_amount_cents\n"
             for row in invoices {
-                let customer = customers[row[17]!]!
-                let document = invoiceJSON(row, customer: customer, fees: fees[row[0]!] ?? [],
-                                           subscriptions: subscriptions[row[0]!] ?? [])
-                let path = (directory as NSString).appendingPathComponent("\(row[3]!).json")
-                if try Self.replace(path, with: document.prettyPrinted + "\n") {
-                    written.append(path)
-                    CrashPoint.reach("close-after-first-file")
-                }
-                let externalId = customer.objectValue?["external_id"]?.stringValue ?? ""
+                let externalId = customers[row[17]!]!.objectValue?["external_id"]?.stringValue ?? ""
                 summary += [row[3]!, externalId, row[7]!, row[5]!, row[8]!, row[12]!, row[15]!].map(Self.csvField).joined(separator: ",") + "\n"
             }
             let summaryPath = (directory as NSString).appendingPathComponent("summary.csv")
             if try Self.replace(summaryPath, with: summary) { written.append(summaryPath) }
         }
-        if !written.isEmpty { syncFileSystem() }
         return written
     }
 
-    private func invoiceJSON(_ row: [String?], customer: JSONValue, fees: [JSONValue], subscriptions: [JSONValue]) -> JSONValue {
+    private static func invoiceJSON(_ row: [String?], customer: JSONValue, fees: [JSONValue], subscriptions: [JSONValue]) -> JSONValue {
         func cents(_ index: Int) -> JSONValue { .number(row[index]!) }
         let customerObject = customer.objectValue!
         func linked(_ objects: [JSONValue]) -> JSONValue {
@@ -151,12 +167,6 @@ struct InvoiceFiles {
 
     /// SQL rendering a timestamptz column as Lago's `2026-10-01T04:00:00Z`.
     private static func iso(_ column: String) -> String { "to_char(\(column), 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')" }
-
-    /// Flushes the renamed files to disk once for the whole run, rather than an fsync per file:
-    /// a file lost to a power cut before this point is rewritten by the next run.
-    private func syncFileSystem() {
-        sync()
-    }
 
     private static func csvField(_ value: String) -> String {
         guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }

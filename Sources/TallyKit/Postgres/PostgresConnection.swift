@@ -1,5 +1,6 @@
 import CLibPQ
 import Glibc
+import TallyCore
 
 /// One libpq connection. Not thread-safe: it has one owner at a time.
 ///
@@ -22,6 +23,11 @@ public final class PostgresConnection {
         PQsetNoticeProcessor(handle, { _, _ in }, nil)
         // Tally works in UTC throughout; date_trunc and date casts must not depend on the server's zone.
         try execute("SET TIME ZONE 'UTC'")
+        // Ingest stages each file in a temporary table and sorts it: keep both in memory up to a
+        // size where spilling to disk would dominate. temp_buffers only counts before a session's
+        // first temporary table, hence here.
+        try execute("SET temp_buffers = '1GB'")
+        try execute("SET work_mem = '512MB'")
     }
 
     deinit { PQfinish(handle) }
@@ -170,7 +176,9 @@ public struct PostgresRows: Sendable {
     public var scalar: String? { rows.first?.first ?? nil }
 }
 
-/// Buffers COPY text-format data and hands it to libpq in large chunks.
+/// Buffers COPY data and hands it to libpq in large chunks: text-format rows (`writeRow`), or
+/// binary-format rows (`COPY … (FORMAT binary)`: `beginBinary`, then per row `beginRow` and one
+/// `append…` per column, then `endBinary`), which spare the server from parsing text.
 public struct CopyInWriter: ~Copyable {
     private let connection: PostgresConnection
     private var buffer: [UInt8] = []
@@ -203,8 +211,116 @@ public struct CopyInWriter: ~Copyable {
         }
     }
 
+    /// The binary format's signature, flags and header extension length.
+    public mutating func beginBinary() {
+        buffer.append(contentsOf: Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00])
+        appendInt32(0)
+        appendInt32(0)
+    }
+
+    /// The binary format's trailer.
+    public mutating func endBinary() throws {
+        appendInt16(-1)
+        try flush()
+    }
+
+    /// Starts a binary row of `columns` columns.
+    public mutating func beginRow(columns: Int) throws {
+        if buffer.count >= Self.chunkSize { try flush() }
+        appendInt16(Int16(columns))
+    }
+
+    /// A `bigint` column.
+    public mutating func appendBigint(_ value: Int64) {
+        appendInt32(8)
+        appendInt64(value)
+    }
+
+    /// A `text` column: the string's UTF-8 bytes, which must not contain NUL.
+    public mutating func appendText(_ value: String) {
+        var value = value
+        value.withUTF8 { appendText(bytes: $0) }
+    }
+
+    public mutating func appendText(bytes: UnsafeBufferPointer<UInt8>) {
+        appendInt32(Int32(bytes.count))
+        buffer.append(contentsOf: bytes)
+    }
+
+    /// A `jsonb` column: format version 1, then the JSON text.
+    public mutating func appendJSONB(_ json: String) {
+        var json = json
+        json.withUTF8 { bytes in
+            appendInt32(Int32(bytes.count + 1))
+            buffer.append(1)
+            buffer.append(contentsOf: bytes)
+        }
+    }
+
+    /// A `timestamptz` column: microseconds since 2000-01-01T00:00:00Z.
+    public mutating func appendTimestamp(microsecondsSinceUnixEpoch: Int64) {
+        appendInt32(8)
+        appendInt64(microsecondsSinceUnixEpoch - 946_684_800_000_000)
+    }
+
+    /// A `numeric` column: base-10000 digits around the decimal point, the sign and the display scale.
+    public mutating func appendNumeric(_ value: ExactDecimal) {
+        let numeric = PostgresNumeric(value)
+        appendInt32(Int32(8 + 2 * numeric.digits.count))
+        appendInt16(Int16(numeric.digits.count))
+        appendInt16(numeric.weight)
+        appendInt16(value.isNegative ? 0x4000 : 0)
+        appendInt16(Int16(value.scale))
+        for digit in numeric.digits { appendInt16(digit) }
+    }
+
+    private mutating func appendInt16(_ value: Int16) {
+        buffer.append(UInt8(truncatingIfNeeded: value >> 8))
+        buffer.append(UInt8(truncatingIfNeeded: value))
+    }
+
+    private mutating func appendInt32(_ value: Int32) {
+        withUnsafeBytes(of: value.bigEndian) { buffer.append(contentsOf: $0) }
+    }
+
+    private mutating func appendInt64(_ value: Int64) {
+        withUnsafeBytes(of: value.bigEndian) { buffer.append(contentsOf: $0) }
+    }
+
     public mutating func flush() throws {
         defer { buffer.removeAll(keepingCapacity: true) }
         try buffer.withUnsafeBytes { try connection.putCopyData($0) }
+    }
+}
+
+/// A decimal as PostgreSQL's binary `numeric` lays it out: base-10000 digits, most significant first,
+/// the first of weight `weight` (10000^weight), without leading or trailing zero digits.
+struct PostgresNumeric {
+    var digits: [Int16] = []
+    var weight: Int16 = 0
+
+    init(_ value: ExactDecimal) {
+        // The magnitude's decimal digits, with at least one before the point.
+        var decimals = Array(String(value.significand.magnitude).utf8).map { Int16($0 - 48) }
+        if decimals.count <= value.scale { decimals.insert(contentsOf: repeatElement(0, count: value.scale + 1 - decimals.count), at: 0) }
+        // Pad the integer part on the left and the fraction on the right to whole groups of four.
+        let integerCount = decimals.count - value.scale
+        let leftPad = (4 - integerCount % 4) % 4
+        let rightPad = (4 - value.scale % 4) % 4
+        decimals = Array(repeating: 0, count: leftPad) + decimals + Array(repeating: 0, count: rightPad)
+        var groups: [Int16] = []
+        for start in stride(from: 0, to: decimals.count, by: 4) {
+            var group: Int16 = 0
+            for digit in decimals[start..<start + 4] { group = group * 10 + digit }
+            groups.append(group)
+        }
+        var weight = Int16((integerCount + leftPad) / 4 - 1)
+        while let first = groups.first, first == 0 {
+            groups.removeFirst()
+            weight -= 1
+        }
+        while let last = groups.last, last == 0 { groups.removeLast() }
+        self.digits = groups
+        self.weight = groups.isEmpty ? 0 : weight
     }
 }

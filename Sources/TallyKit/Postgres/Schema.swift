@@ -216,6 +216,22 @@ public enum Schema {
             ALTER TABLE ingests ADD COLUMN late_periods jsonb NOT NULL DEFAULT '[]';
             CREATE INDEX ingests_sha256 ON ingests (sha256);
             """),
+        Migration(version: 4, name: "leaner events for bulk loads", sql: """
+            -- An event is found again through (ingest_id, source_line): its export file and line. The
+            -- unique key (subscription_id, transaction_id) is the only index a bulk load maintains.
+            ALTER TABLE events DROP COLUMN raw, DROP COLUMN id;
+            -- Usage rolled up per calendar month (its first day, in the customer's timezone) instead
+            -- of per day: periods are whole months, and a month has a thirtieth of the rows to
+            -- write at ingest and to read at close.
+            CREATE TABLE monthly_rollups AS
+            SELECT subscription_id, code, date_trunc('month', day)::date AS month, filter_values,
+                   sum(units) AS units, sum(events_count)::bigint AS events_count
+            FROM event_rollups GROUP BY 1, 2, 3, 4;
+            DROP TABLE event_rollups;
+            ALTER TABLE monthly_rollups RENAME TO event_rollups;
+            ALTER TABLE event_rollups ALTER COLUMN units SET NOT NULL, ALTER COLUMN events_count SET NOT NULL,
+                ADD PRIMARY KEY (subscription_id, code, month, filter_values);
+            """),
     ]
 
     /// The advisory lock key held while migrating, so two processes never migrate at once.

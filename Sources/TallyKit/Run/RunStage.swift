@@ -115,7 +115,7 @@ public struct RunStage {
                 [runId, name, countsJSON.serialized])
             return value
         } catch {
-            try? connection.execute(
+            _ = try? connection.execute(
                 "UPDATE run_stages SET finished_at = now(), outcome = 'failed', message = $3 WHERE run_id = $1 AND stage = $2",
                 [runId, name, "\(error)"])
             throw error
