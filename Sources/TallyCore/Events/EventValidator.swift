@@ -59,7 +59,7 @@ public struct EventValidator: Sendable {
         }
         return ValidatedEvent(
             subscriptionId: subscription.id, transactionId: transactionId, code: code,
-            timestamp: timestamp, properties: properties, units: units)
+            timestamp: timestamp, properties: properties.sorted { $0.key < $1.key }, units: units)
     }
 
     private func requiredText(_ event: JSONObject, _ field: String) throws(EventRejection) -> String {

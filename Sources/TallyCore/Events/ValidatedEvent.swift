@@ -4,8 +4,8 @@ public struct ValidatedEvent: Equatable, Sendable {
     public let transactionId: String
     public let code: String
     public let timestamp: UTCInstant
-    /// Every property as a string, numbers in canonical decimal form: two events mean the same
-    /// thing exactly when code, timestamp and these are equal (SPEC §3).
+    /// Every property as a string, numbers in canonical decimal form, sorted by key: two events mean
+    /// the same thing exactly when code, timestamp and these are equal (SPEC §3).
     public let properties: [(key: String, value: String)]
     /// The value of the metric's `field_name` property.
     public let units: ExactDecimal
@@ -16,7 +16,7 @@ public struct ValidatedEvent: Equatable, Sendable {
             && lhs.properties.elementsEqual(rhs.properties, by: { $0.key == $1.key && $0.value == $1.value })
     }
 
-    /// The properties as a JSON object text, keys sorted, every value a string.
+    /// The properties as a JSON object text, keys in order, every value a string.
     public var propertiesJSON: String { Self.json(properties) }
 
     /// The properties named in `keys` (a metric's filter keys), as `propertiesJSON` writes them: the
@@ -26,7 +26,7 @@ public struct ValidatedEvent: Equatable, Sendable {
     }
 
     private static func json(_ properties: [(key: String, value: String)]) -> String {
-        let object = JSONObject(properties.sorted { $0.key < $1.key }.map { (key: $0.key, value: JSONValue.string($0.value)) })
+        let object = JSONObject(properties.map { (key: $0.key, value: JSONValue.string($0.value)) })
         return JSONValue.object(object).serialized
     }
 }

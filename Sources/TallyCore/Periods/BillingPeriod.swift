@@ -83,6 +83,9 @@ public struct BillingPeriod: Hashable, Sendable, Comparable, CustomStringConvert
             + (month < 10 ? "0" : "") + monthText
     }
 
+    /// The local date (YYYY-MM-DD) this period's invoice is issued on: the next period's first day.
+    public var issuingDate: String { next.label + "-01" }
+
     public var description: String { label }
 
     /// 28...31: the denominator of a prorated fee.

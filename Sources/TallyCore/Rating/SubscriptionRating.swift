@@ -44,6 +44,30 @@ public struct UnpricedUsage: Equatable, Sendable {
     public let units: ExactDecimal
 }
 
+extension Charge {
+    /// `usage` (a subscription's buckets of a period, any metric) sorted into this charge's filters by
+    /// `FilterMatcher` and each slot priced by `PackageRating`: the filters in plan order, then the
+    /// default slot (priced with the charge's own properties). `unmatched` are the buckets that went
+    /// to the default slot, in `usage` order.
+    public func rate(_ usage: [UsageBucket], currency: String) -> (slots: [RatedCharge], unmatched: [UsageBucket]) {
+        var units = Array(repeating: ExactDecimal.zero, count: filters.count + 1)
+        var counts = Array(repeating: 0, count: filters.count + 1)
+        var unmatched: [UsageBucket] = []
+        for bucket in usage where bucket.code == billableMetricCode {
+            let index = FilterMatcher.match(bucket.filterValues, filters: filters) ?? filters.count
+            units[index] = units[index] + bucket.units
+            counts[index] += bucket.eventsCount
+            if index == filters.count { unmatched.append(bucket) }
+        }
+        let slots = units.indices.map { index in
+            PackageRating.rate(
+                units: units[index], eventsCount: counts[index],
+                properties: index < filters.count ? filters[index].properties : properties, currency: currency)
+        }
+        return (slots, unmatched)
+    }
+}
+
 /// Rates one subscription for one period: its charges, bucket by bucket, and its fixed fee.
 public enum SubscriptionRating {
     public static func fees(
@@ -57,24 +81,15 @@ public enum SubscriptionRating {
 
         for charge in plan.charges {
             let metric = metrics[charge.billableMetricCode]
-            // Index 0..<filters.count: the charge's filters in plan order; filters.count: the default bucket.
-            var units = Array(repeating: ExactDecimal.zero, count: charge.filters.count + 1)
-            var counts = Array(repeating: 0, count: charge.filters.count + 1)
-            for bucket in usage where bucket.code == charge.billableMetricCode {
-                let index = FilterMatcher.match(bucket.filterValues, filters: charge.filters) ?? charge.filters.count
-                units[index] = units[index] + bucket.units
-                counts[index] += bucket.eventsCount
-                if index == charge.filters.count, charge.properties == nil, bucket.units != .zero {
-                    unpriced.append(UnpricedUsage(
-                        externalSubscriptionId: subscription.externalId, metricCode: charge.billableMetricCode,
-                        filterValues: bucket.filterValues, units: bucket.units))
+            let (slots, unmatched) = charge.rate(usage, currency: plan.currency)
+            if charge.properties == nil {
+                unpriced += unmatched.filter { $0.units != .zero }.map { bucket in
+                    UnpricedUsage(externalSubscriptionId: subscription.externalId, metricCode: charge.billableMetricCode,
+                                  filterValues: bucket.filterValues, units: bucket.units)
                 }
             }
-            for index in units.indices {
+            for (index, rated) in slots.enumerated() {
                 let filter = index < charge.filters.count ? charge.filters[index] : nil
-                let rated = PackageRating.rate(
-                    units: units[index], eventsCount: counts[index],
-                    properties: filter?.properties ?? charge.properties, currency: plan.currency)
                 if rated.units == .zero, rated.amountCents == 0, rated.eventsCount == 0 { continue }
                 fees.append(DraftFee(
                     kind: .charge, externalSubscriptionId: subscription.externalId,

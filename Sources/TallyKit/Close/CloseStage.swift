@@ -48,14 +48,7 @@ public struct CloseSummary: Sendable {
             ("already_closed", .array(alreadyClosed.map { .string($0) })),
             ("late_periods", LatePeriod.json(latePeriods)),
             ("not_ended", .array(notEnded.map { .string($0) })),
-            ("unpriced_usage", .array(unpriced.map { usage in
-                [
-                    "external_subscription_id": .string(usage.externalSubscriptionId),
-                    "metric": .string(usage.metricCode),
-                    "values": .object(JSONObject(usage.filterValues.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
-                    "units": .string(usage.units.description),
-                ]
-            })),
+            ("unpriced_usage", .array(unpriced.map(\.json))),
             ("files_written", .array(filesWritten.map { .string($0) })),
         ]))
     }
@@ -161,7 +154,7 @@ enum UsageQuery {
             WHERE subscription_id = ANY ($1::bigint[]) AND month = $2::date
             GROUP BY subscription_id, code, filter_values
             ORDER BY subscription_id, code, filter_values::text
-            """, ["{" + subscriptionIds.map(String.init).joined(separator: ",") + "}", period.label + "-01"])
+            """, [InvoiceWriter.bigintArray(subscriptionIds), period.label + "-01"])
         var buckets: [Int64: [UsageBucket]] = [:]
         for row in rows.rows {
             guard case .object(let object) = try JSONParser.parse(row[2]!) else { preconditionFailure("filter_values is an object") }
@@ -171,5 +164,17 @@ enum UsageQuery {
                 code: row[1]!, filterValues: values, units: ExactDecimal(decimalString: row[3]!)!, eventsCount: Int(row[4]!)!))
         }
         return buckets
+    }
+}
+
+extension UnpricedUsage {
+    /// How close and reprocess report usage no charge prices.
+    var json: JSONValue {
+        [
+            "external_subscription_id": .string(externalSubscriptionId),
+            "metric": .string(metricCode),
+            "values": .object(JSONObject(filterValues.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+            "units": .string(units.description),
+        ]
     }
 }

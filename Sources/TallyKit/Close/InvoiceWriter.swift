@@ -1,4 +1,3 @@
-import Foundation
 import TallyCore
 
 /// An invoice rated but not yet stored: a customer's fees for one period.
@@ -7,6 +6,13 @@ struct InvoiceDraft {
     let period: BillingPeriod
     let currency: String
     let fees: [(subscriptionId: Int64, fee: DraftFee)]
+
+    /// The wallet debits this invoice takes from `wallets` and the totals they leave (SPEC §7, §8).
+    func settle(against wallets: [WalletBalance]) -> (debits: [WalletDebit], totals: InvoiceTotals) {
+        let debits = WalletLedger.debits(
+            invoiceTotalCents: fees.reduce(0) { $0 + $1.fee.amountCents }, currency: currency, wallets: wallets)
+        return (debits, InvoiceTotals(feeAmountsCents: fees.map(\.fee.amountCents), debits: debits))
+    }
 }
 
 /// Stores invoices with their fees and wallet debits (SPEC §7, §8). Each invoice is written whole
@@ -47,11 +53,8 @@ struct InvoiceWriter {
         var issued: [IssuedInvoice] = []
         for draft in drafts {
             let customer = draft.customer
-            let debits = WalletLedger.debits(
-                invoiceTotalCents: draft.fees.reduce(0) { $0 + $1.fee.amountCents }, currency: draft.currency,
-                wallets: wallets[customer.id] ?? [])
+            let (debits, totals) = draft.settle(against: wallets[customer.id] ?? [])
             wallets[customer.id] = (wallets[customer.id] ?? []).map { $0.after(debits) }
-            let totals = InvoiceTotals(feeAmountsCents: draft.fees.map(\.fee.amountCents), debits: debits)
             let sequence = (sequences[customer.id] ?? 0) + 1
             sequences[customer.id] = sequence
             let number = InvoiceNumber.format(prefix: prefix, customerSequence: customer.sequentialId, invoiceSequence: sequence)
@@ -59,7 +62,7 @@ struct InvoiceWriter {
             let invoiceId = invoiceIds.next()!
             invoiceRows.append([
                 invoiceId, number, String(customer.id), String(sequence), period.label, period.from.description, period.to.description,
-                period.next.from.localDate(in: period.timezone), draft.currency, "finalized",
+                period.issuingDate, draft.currency, "finalized",
                 totals.totalAmountCents == 0 ? "succeeded" : "pending",
                 String(totals.feesAmountCents), String(totals.taxesAmountCents),
                 String(totals.subTotalExcludingTaxesAmountCents), String(totals.subTotalIncludingTaxesAmountCents),
@@ -146,24 +149,14 @@ extension WalletBalance {
     /// The balance left once `debits` are taken (debits of other wallets leave it as it is).
     func after(_ debits: [WalletDebit]) -> WalletBalance {
         let taken = debits.filter { $0.walletId == walletId }
-        guard !taken.isEmpty else { return self }
-        return WalletBalance(
-            walletId: walletId, priority: priority, createdOrder: createdOrder, currency: currency, rateAmount: rateAmount,
-            grantedCredits: taken.reduce(grantedCredits) { $0 - $1.grantedCredits },
-            purchasedCredits: taken.reduce(purchasedCredits) { $0 - $1.purchasedCredits })
+        return adding(granted: taken.reduce(.zero) { $0 - $1.grantedCredits },
+                      purchased: taken.reduce(.zero) { $0 - $1.purchasedCredits })
     }
-}
 
-extension UTCInstant {
-    /// The calendar date of this instant in `timezone`, as YYYY-MM-DD.
-    func localDate(in timezone: String) -> String {
-        let seconds = microsecondsSinceEpoch / 1_000_000
-        let offset = TimeZone(identifier: timezone)?.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(seconds))) ?? 0
-        let local = UTCInstant(microsecondsSinceEpoch: microsecondsSinceEpoch + Int64(offset) * 1_000_000).civil
-        func pad(_ value: Int, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return "\(pad(local.year, 4))-\(pad(local.month, 2))-\(pad(local.day, 2))"
+    /// The balance with `granted` and `purchased` credits added (negative amounts take them).
+    func adding(granted: ExactDecimal, purchased: ExactDecimal) -> WalletBalance {
+        WalletBalance(
+            walletId: walletId, priority: priority, createdOrder: createdOrder, currency: currency, rateAmount: rateAmount,
+            grantedCredits: grantedCredits + granted, purchasedCredits: purchasedCredits + purchased)
     }
 }

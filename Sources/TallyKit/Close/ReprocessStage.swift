@@ -140,9 +140,7 @@ public struct ReprocessStage {
             let changes = FeeChange.between(old: invoice.fees, new: draft.fees.map { FeeLine(subscriptionId: $0.subscriptionId, fee: $0.fee) })
             // The credits are applied as the writer will apply them once the old invoice's are returned.
             let balances = (wallets[customer.id] ?? []).map { $0.returning(invoice.credits) }
-            let debits = WalletLedger.debits(
-                invoiceTotalCents: draft.fees.reduce(0) { $0 + $1.fee.amountCents }, currency: draft.currency, wallets: balances)
-            let totals = InvoiceTotals(feeAmountsCents: draft.fees.map(\.fee.amountCents), debits: debits)
+            let totals = draft.settle(against: balances).totals
             return InvoicePlan(
                 invoice: invoice, draft: draft, unpriced: rating.unpriced, changes: changes,
                 newAmounts: InvoiceAmounts(feesAmountCents: totals.feesAmountCents,
@@ -226,10 +224,6 @@ extension WalletBalance {
     /// The balance once `credits` taken from wallets are given back (those of other wallets leave it as it is).
     fileprivate func returning(_ credits: [ReprocessStage.WalletCredits]) -> WalletBalance {
         let given = credits.filter { $0.walletId == walletId }
-        guard !given.isEmpty else { return self }
-        return WalletBalance(
-            walletId: walletId, priority: priority, createdOrder: createdOrder, currency: currency, rateAmount: rateAmount,
-            grantedCredits: given.reduce(grantedCredits) { $0 + $1.granted },
-            purchasedCredits: given.reduce(purchasedCredits) { $0 + $1.purchased })
+        return adding(granted: given.reduce(.zero) { $0 + $1.granted }, purchased: given.reduce(.zero) { $0 + $1.purchased })
     }
 }

@@ -94,14 +94,7 @@ public struct ReprocessSummary: Sendable {
                 ]))
             })),
             ("not_closed", .array(notClosed.map { .string($0) })),
-            ("unpriced_usage", .array(unpriced.map { usage in
-                [
-                    "external_subscription_id": .string(usage.externalSubscriptionId),
-                    "metric": .string(usage.metricCode),
-                    "values": .object(JSONObject(usage.filterValues.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
-                    "units": .string(usage.units.description),
-                ]
-            })),
+            ("unpriced_usage", .array(unpriced.map(\.json))),
             ("files_written", .array(filesWritten.map { .string($0) })),
         ]))
     }

@@ -4,9 +4,12 @@
 /// day, so it is exactly a billing period. Ingest adds to them in the transaction that stores the events; period
 /// close reads them instead of the raw events.
 enum UsageRollups {
+    /// The billing timezone of customer row `c`: its own, else the organization's, else UTC.
+    private static let billingTimezone = "coalesce(c.timezone, (SELECT timezone FROM organization), 'UTC')"
+
     /// The rollup key of an event row `e` of metric row `m`, subscription `s` and customer `c`.
     private static let bucket = """
-        date_trunc('month', e."timestamp" AT TIME ZONE coalesce(c.timezone, (SELECT timezone FROM organization), 'UTC'))::date,
+        date_trunc('month', e."timestamp" AT TIME ZONE \(billingTimezone))::date,
         coalesce((SELECT jsonb_object_agg(p.key, p.value) FROM jsonb_each(e.properties) p
                   WHERE p.key = ANY (m.filter_keys)), '{}')
         """
@@ -19,7 +22,7 @@ enum UsageRollups {
                 SELECT e.subscription_id, e.code, date_trunc('month', e."timestamp" AT TIME ZONE z.timezone)::date AS month,
                        e.filter_values, sum(e.units) AS units, count(*) AS events_count
                 FROM staging e JOIN (
-                    SELECT s.id, coalesce(c.timezone, (SELECT timezone FROM organization), 'UTC') AS timezone
+                    SELECT s.id, \(billingTimezone) AS timezone
                     FROM subscriptions s JOIN customers c ON c.id = s.customer_id
                 ) z ON z.id = e.subscription_id
                 GROUP BY 1, 2, 3, 4
@@ -53,7 +56,7 @@ enum UsageRollups {
     static func subscriptionTimezones(_ connection: PostgresConnection) throws -> [String: String] {
         var zones: [String: String] = [:]
         for row in try connection.execute("""
-            SELECT s.id, coalesce(c.timezone, (SELECT timezone FROM organization), 'UTC')
+            SELECT s.id, \(billingTimezone)
             FROM subscriptions s JOIN customers c ON c.id = s.customer_id
             """).rows {
             zones[row[0]!] = row[1]!

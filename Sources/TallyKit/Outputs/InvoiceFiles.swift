@@ -174,12 +174,11 @@ struct InvoiceFiles {
     }
 
     /// Atomically replaces `path` with `contents` (temp file, rename) unless it already holds
-    /// exactly that. Returns whether it wrote.
+    /// exactly that. Returns whether it wrote. The folder must exist.
     static func replace(_ path: String, with contents: String) throws -> Bool {
         let data = Data(contents.utf8)
         if let existing = FileManager.default.contents(atPath: path), existing == data { return false }
         let directory = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let temporary = (directory as NSString).appendingPathComponent(".\((path as NSString).lastPathComponent).\(getpid()).tmp")
         guard let file = fopen(temporary, "w") else { throw OutputError(path: temporary, message: String(cString: strerror(errno))) }
         let ok = data.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) == $0.count }

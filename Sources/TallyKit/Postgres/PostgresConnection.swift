@@ -22,12 +22,10 @@ public final class PostgresConnection {
         self.handle = handle
         PQsetNoticeProcessor(handle, { _, _ in }, nil)
         // Tally works in UTC throughout; date_trunc and date casts must not depend on the server's zone.
-        try execute("SET TIME ZONE 'UTC'")
         // Ingest stages each file in a temporary table and sorts it: keep both in memory up to a
         // size where spilling to disk would dominate. temp_buffers only counts before a session's
         // first temporary table, hence here.
-        try execute("SET temp_buffers = '1GB'")
-        try execute("SET work_mem = '512MB'")
+        try executeScript("SET TIME ZONE 'UTC'; SET temp_buffers = '1GB'; SET work_mem = '512MB'", operation: "configuring the session")
     }
 
     deinit { PQfinish(handle) }

@@ -160,7 +160,9 @@ public struct RunStage {
     }
 
     private func writeReport(_ summary: RunSummary) throws -> String {
-        let path = (outDirectory as NSString).appendingPathComponent("runs/run-\(summary.runId).json")
+        let folder = (outDirectory as NSString).appendingPathComponent("runs")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = (folder as NSString).appendingPathComponent("run-\(summary.runId).json")
         _ = try InvoiceFiles.replace(path, with: summary.json.prettyPrinted + "\n")
         return path
     }

@@ -1,7 +1,7 @@
 import TallyCore
 
-/// One plan charge's usage by one subscription in a period, bucket by bucket, rated as close rates it:
-/// usage sorted into the charge's filters by `FilterMatcher`, each bucket priced by `PackageRating`.
+/// One plan charge's usage by one subscription in a period, bucket by bucket, rated as close rates it
+/// (`Charge.rate`).
 ///
 /// Unlike an invoice, which leaves empty fees off, current usage lists every filter, zero buckets
 /// included (SPEC §5).
@@ -37,21 +37,9 @@ public struct ChargeUsage: Sendable {
         charge: Charge, usage: [UsageBucket], currency: String,
         externalSubscriptionId: String, chargeLagoId: String, metric: Metric
     ) {
-        // Slots 0..<filters.count: the charge's filters; slot filters.count: the default bucket.
-        let defaultSlot = charge.filters.count
-        var units = Array(repeating: ExactDecimal.zero, count: defaultSlot + 1)
-        var counts = Array(repeating: 0, count: defaultSlot + 1)
-        for bucket in usage where bucket.code == charge.billableMetricCode {
-            let slot = FilterMatcher.match(bucket.filterValues, filters: charge.filters) ?? defaultSlot
-            units[slot] = units[slot] + bucket.units
-            counts[slot] += bucket.eventsCount
-        }
-        self.filters = charge.filters.enumerated().map { slot, filter in
-            FilterUsage(filter: filter, rated: PackageRating.rate(
-                units: units[slot], eventsCount: counts[slot], properties: filter.properties, currency: currency))
-        }
-        self.defaultBucket = PackageRating.rate(
-            units: units[defaultSlot], eventsCount: counts[defaultSlot], properties: charge.properties, currency: currency)
+        let slots = charge.rate(usage, currency: currency).slots
+        self.filters = zip(charge.filters, slots).map { FilterUsage(filter: $0, rated: $1) }
+        self.defaultBucket = slots[charge.filters.count]
         self.externalSubscriptionId = externalSubscriptionId
         self.chargeLagoId = chargeLagoId
         self.charge = charge

@@ -23,7 +23,7 @@ public struct CustomerUsageDocument: Sendable {
     public var toDatetime: String { Self.wholeSeconds(period.to) }
 
     /// The local date the period's invoice will be issued on: the next period's first day.
-    public var issuingDate: String { period.next.label + "-01" }
+    public var issuingDate: String { period.issuingDate }
 
     public var json: JSONValue {
         .object(JSONObject([
