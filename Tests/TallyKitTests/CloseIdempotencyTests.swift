@@ -65,6 +65,9 @@ import TallyKit
         try FileManager.default.removeItem(atPath: missing)
         let stale = db.summaryPath("2026-10")
         try Data("number,customer\nedited by hand\n".utf8).write(to: URL(fileURLWithPath: stale))
+        // A run killed while a writer thread was half-way through a file leaves its temporary.
+        let leftover = "\(db.outDirectory)/invoices/2026-10/.TST-001-001.json.4242.tmp"
+        try Data("{\"lago_id\":".utf8).write(to: URL(fileURLWithPath: leftover))
 
         let again = try db.close(.month(year: 2026, month: 10))
         #expect(again.issued.isEmpty)
@@ -73,7 +76,7 @@ import TallyKit
         #expect(after.files == before.files, "the rewritten files are byte for byte the ones first written")
         #expect(after.counts == before.counts)
         let names = try FileManager.default.contentsOfDirectory(atPath: "\(db.outDirectory)/invoices/2026-10")
-        #expect(names.filter { $0.hasSuffix(".tmp") }.isEmpty, "no temporary file is left behind")
+        #expect(names.filter { $0.hasSuffix(".tmp") }.isEmpty, "no temporary file is left behind, nor one a killed run left")
     }
 
     @Test func anEventIngestedAfterItsPeriodClosedDoesNotChangeTheInvoice() throws {

@@ -29,6 +29,7 @@ struct InvoiceFiles {
             let fees = try feesJSON(period: period)
             let subscriptions = try subscriptionsJSON(period: period)
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try Self.removeLeftoverTemporaries(in: directory)
             // Rendering and writing thousands of files is CPU-bound (JSON, file creation in the
             // kernel): both cores share it, each taking every other invoice.
             let workers = 2
@@ -171,6 +172,19 @@ struct InvoiceFiles {
     private static func csvField(_ value: String) -> String {
         guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// Removes the `.<name>.<pid>.tmp` files a run killed in the middle of `replace` left behind
+    /// (the other writer thread may have been half-way through a file). Runs hold the store's
+    /// lock, so no temporary file here belongs to a live run.
+    static func removeLeftoverTemporaries(in directory: String) throws {
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory)
+        where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+            let path = (directory as NSString).appendingPathComponent(name)
+            guard unlink(path) == 0 || errno == ENOENT else {
+                throw OutputError(path: path, message: "cannot remove a leftover temporary file: \(String(cString: strerror(errno)))")
+            }
+        }
     }
 
     /// Atomically replaces `path` with `contents` (temp file, rename) unless it already holds
