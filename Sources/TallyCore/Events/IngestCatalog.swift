@@ -19,12 +19,15 @@ public struct IngestCatalog: Sendable {
         public let externalId: String
         public let startedAt: UTCInstant
         public let endingAt: UTCInstant?
+        /// The IANA timezone its usage is bucketed in: the customer's, else the organization's.
+        public let billingTimezone: String
 
-        public init(id: Int64, externalId: String, startedAt: UTCInstant, endingAt: UTCInstant?) {
+        public init(id: Int64, externalId: String, startedAt: UTCInstant, endingAt: UTCInstant?, billingTimezone: String = "UTC") {
             self.id = id
             self.externalId = externalId
             self.startedAt = startedAt
             self.endingAt = endingAt
+            self.billingTimezone = billingTimezone
         }
     }
 

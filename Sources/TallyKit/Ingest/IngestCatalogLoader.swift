@@ -12,15 +12,17 @@ enum IngestCatalogLoader {
                 filterValues: Dictionary(metric.filters.map { ($0.key, Set($0.values)) }, uniquingKeysWith: { $0.union($1) }))
         }
         let subscriptions = try connection.execute("""
-            SELECT id, external_id,
-                   (extract(epoch FROM started_at) * 1000000)::bigint,
-                   (extract(epoch FROM ending_at) * 1000000)::bigint
-            FROM subscriptions
+            SELECT s.id, s.external_id,
+                   (extract(epoch FROM s.started_at) * 1000000)::bigint,
+                   (extract(epoch FROM s.ending_at) * 1000000)::bigint,
+                   \(UsageRollups.billingTimezone)
+            FROM subscriptions s JOIN customers c ON c.id = s.customer_id
             """).rows.map { row in
             IngestCatalog.Subscription(
                 id: Int64(row[0]!)!, externalId: row[1]!,
                 startedAt: UTCInstant(microsecondsSinceEpoch: Int64(row[2]!)!),
-                endingAt: row[3].map { UTCInstant(microsecondsSinceEpoch: Int64($0)!) })
+                endingAt: row[3].map { UTCInstant(microsecondsSinceEpoch: Int64($0)!) },
+                billingTimezone: row[4]!)
         }
         return IngestCatalog(metrics: metrics, subscriptions: subscriptions)
     }

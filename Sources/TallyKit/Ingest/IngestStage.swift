@@ -12,13 +12,17 @@ public struct IngestProgress: Sendable {
 
 /// `tally ingest`: export files in, validated and deduplicated events stored.
 ///
-/// Each file is one transaction: its valid events are streamed with COPY into a staging table,
-/// deduplicated there against themselves and the stored events, and inserted; the file's ingest
-/// record is written in the same transaction. A file that fails stores nothing.
+/// Each file is one transaction, which also writes the file's ingest record; a file that fails
+/// stores nothing. Its valid events are first copied straight into `events`, in key-ordered runs,
+/// while their usage is summed for the rollups. That load holds only when no event of the file
+/// repeats a stored event or an earlier line: on the first repeat it is rolled back, and the file
+/// is read again into a staging table, deduplicated and classified there (`loadStaged`).
 public struct IngestStage {
     let connection: PostgresConnection
     let outDirectory: String
     let progress: (@Sendable (IngestProgress) -> Void)?
+    /// Rows per key-ordered run of the direct load (smaller in tests, to span several runs).
+    var rowsPerRun = KeyOrderedRows.maximumRows
 
     public init(connection: PostgresConnection, outDirectory: String, progress: (@Sendable (IngestProgress) -> Void)? = nil) {
         self.connection = connection
@@ -42,18 +46,31 @@ public struct IngestStage {
     private struct Context {
         let validator: EventValidator
         let subscriptionNames: [Int64: String]
+        let timezones: [Int64: String]
 
         init(connection: PostgresConnection) throws {
             let catalog = try IngestCatalogLoader.load(from: connection)
             validator = EventValidator(catalog: catalog)
             subscriptionNames = Dictionary(catalog.subscriptions.values.map { ($0.id, $0.externalId) }, uniquingKeysWith: { $1 })
+            timezones = Dictionary(catalog.subscriptions.values.map { ($0.id, $0.billingTimezone) }, uniquingKeysWith: { $1 })
         }
+    }
+
+    /// The columns an event row is copied with, in `KeyOrderedRows`' order.
+    static let eventColumns = #"subscription_id, transaction_id, code, "timestamp", properties, units, ingest_id, source_line"#
+
+    /// Why the direct load gave way to the staged one.
+    private enum DirectLoadRefusal: Error {
+        /// An event repeats a key: deduplication must classify it.
+        case repeatedKey
+        /// An event's usage cannot be summed in Swift (timezone unknown here, units beyond 38 digits).
+        case unsummable
     }
 
     private func ingest(_ path: String, sha256: String?, context: Context) throws -> IngestFileSummary {
         try Interruption.check()
         do {
-            return try ingest(path, sha256: sha256, validator: context.validator, subscriptionNames: context.subscriptionNames)
+            return try ingest(path, sha256: sha256, in: context)
         } catch let error as ExportReadError {
             var file = IngestFileSummary(path: path)
             file.failure = error.description
@@ -65,56 +82,24 @@ public struct IngestStage {
         }
     }
 
-    private func ingest(
-        _ path: String, sha256: String?, validator: EventValidator, subscriptionNames: [Int64: String]
-    ) throws -> IngestFileSummary {
-        let reader = try ExportReader(path: path)
-        var file = IngestFileSummary(path: path)
-        file.format = reader.format
+    private func ingest(_ path: String, sha256: String?, in context: Context) throws -> IngestFileSummary {
+        let format = try ExportFormat(path: path)
         let rejects = try RejectsFile(outDirectory: outDirectory, exportPath: path)
+        var file = IngestFileSummary(path: path)
         try connection.transaction {
             let ingestId = try connection.execute("""
                 INSERT INTO ingests (source, path, format, sha256, started_at, read, accepted, duplicates, rejected, rejected_by_reason)
                 VALUES ($1, $2, $3, $4, now(), 0, 0, 0, 0, '{}') RETURNING id
-                """, [path, URL(fileURLWithPath: path).standardizedFileURL.path, reader.format.rawValue, sha256]).scalar!
-            try connection.execute("""
-                CREATE TEMP TABLE staging (
-                    line bigint NOT NULL, subscription_id bigint NOT NULL, transaction_id text NOT NULL,
-                    code text NOT NULL, "timestamp" timestamptz NOT NULL, properties jsonb NOT NULL,
-                    units numeric NOT NULL, raw text NOT NULL, filter_values jsonb NOT NULL
-                ) ON COMMIT DROP
-                """)
-            var staged = 0
-            try connection.copyIn("COPY staging FROM STDIN (FORMAT binary)") { copy in
-                copy.beginBinary()
-                try reader.forEachRecord { record in
-                    file.read += 1
-                    if file.read % 65_536 == 0 {
-                        try Interruption.check()
-                        progress?(IngestProgress(file: path, records: file.read, bytesRead: reader.bytesRead, fileBytes: reader.fileBytes))
-                    }
-                    let outcome = record.content.flatMap { validator.validate($0) }
-                    switch outcome {
-                    case .success(let event):
-                        try copy.beginRow(columns: 9)
-                        copy.appendBigint(Int64(record.line))
-                        copy.appendBigint(event.subscriptionId)
-                        copy.appendText(event.transactionId)
-                        copy.appendText(event.code)
-                        copy.appendTimestamp(microsecondsSinceUnixEpoch: event.timestamp.microsecondsSinceEpoch)
-                        copy.appendJSONB(event.propertiesJSON)
-                        copy.appendNumeric(event.units)
-                        copy.appendText(record.raw)
-                        copy.appendJSONB(event.propertiesJSON(only: validator.catalog.metrics[event.code]?.filterValues ?? [:]))
-                        staged += 1
-                    case .failure(let rejection):
-                        file.rejectedByReason[rejection.reason, default: 0] += 1
-                        try rejects.write(line: record.line, reason: rejection.reason, message: rejection.message, raw: record.raw)
-                    }
-                }
-                try copy.endBinary()
+                """, [path, URL(fileURLWithPath: path).standardizedFileURL.path, format.rawValue, sha256]).scalar!
+            try connection.execute("SAVEPOINT direct_load")
+            do {
+                file = try loadDirect(path, ingestId: Int64(ingestId)!, rejects: rejects, context: context)
+                try connection.execute("RELEASE SAVEPOINT direct_load")
+            } catch let error where Self.refusesDirectLoad(error) {
+                try connection.execute("ROLLBACK TO SAVEPOINT direct_load")
+                rejects.reset()
+                file = try loadStaged(path, ingestId: ingestId, rejects: rejects, context: context)
             }
-            try store(&file, staged: staged, ingestId: ingestId, rejects: rejects, subscriptionNames: subscriptionNames)
             let reasons = JSONValue.object(JSONObject(file.rejectedByReason.sorted { $0.key < $1.key }
                 .map { ($0.key.rawValue, .number(String($0.value))) }))
             CrashPoint.reach("ingest-before-commit")
@@ -128,6 +113,126 @@ public struct IngestStage {
         CrashPoint.reach("ingest-after-commit")
         try rejects.commit()
         file.rejectsFile = rejects.count > 0 ? rejects.finalPath : nil
+        return file
+    }
+
+    private static func refusesDirectLoad(_ error: any Error) -> Bool {
+        switch error {
+        case is DirectLoadRefusal, is KeyOrderedRows.DuplicateKey: true
+        case let error as PostgresError: error.sqlState == "23505"  // unique_violation: a key already stored
+        default: false
+        }
+    }
+
+    /// Reads the file, writing its rejects, and calls `accept` with each valid event's record, the
+    /// event and its usage bucket (the metric's filter values as JSON).
+    private static func readEvents(
+        _ path: String, into file: inout IngestFileSummary, rejects: RejectsFile, validator: EventValidator,
+        progress: (@Sendable (IngestProgress) -> Void)?, _ accept: (ExportRecord, ValidatedEvent, String) throws -> Void
+    ) throws {
+        let reader = try ExportReader(path: path)
+        file.format = reader.format
+        try reader.forEachRecord { record in
+            file.read += 1
+            if file.read % 65_536 == 0 {
+                try Interruption.check()
+                progress?(IngestProgress(file: path, records: file.read, bytesRead: reader.bytesRead, fileBytes: reader.fileBytes))
+            }
+            switch record.content.flatMap({ validator.validate($0) }) {
+            case .success(let event):
+                try accept(record, event, event.propertiesJSON(only: validator.catalog.metrics[event.code]?.filterValues ?? [:]))
+            case .failure(let rejection):
+                file.rejectedByReason[rejection.reason, default: 0] += 1
+                try rejects.write(line: record.line, reason: rejection.reason, message: rejection.message, raw: record.raw)
+            }
+        }
+    }
+
+    /// Copies the valid events straight into `events` and adds their summed usage to the rollups.
+    /// A thread of its own reads, validates and encodes the file in runs of rows (`KeyOrderedRows`)
+    /// while this one sorts each run and sends it. Throws a refusal, or PostgreSQL's unique
+    /// violation, when a key repeats; a first run whose keys are already stored (the export was
+    /// ingested before) refuses before anything is sent.
+    private func loadDirect(_ path: String, ingestId: Int64, rejects: RejectsFile, context: Context) throws -> IngestFileSummary {
+        // Owned by the read-ahead thread until `next()` returns nil.
+        var file = IngestFileSummary(path: path)
+        var usage = MonthlyUsage(timezones: context.timezones)
+        let progress = progress, rowsPerRun = rowsPerRun
+        let runs = ReadAhead<KeyOrderedRows>(capacity: 1) { send in
+            var run = KeyOrderedRows(rowLimit: rowsPerRun)
+            try Self.readEvents(path, into: &file, rejects: rejects, validator: context.validator, progress: progress) { record, event, bucket in
+                guard usage.add(event, filterValues: bucket) else { throw DirectLoadRefusal.unsummable }
+                run.append(event, line: record.line, ingestId: ingestId)
+                if run.isFull {
+                    try send(run)
+                    run = KeyOrderedRows(rowLimit: rowsPerRun)
+                }
+            }
+            if !run.isEmpty { try send(run) }
+        }
+        defer { runs.stop() }
+        if var first = try runs.next() {
+            try first.sortByKey()
+            if try anyStored(first.sampleKeys(limit: 1_000)) { throw DirectLoadRefusal.repeatedKey }
+            try connection.copyIn("COPY events (\(Self.eventColumns)) FROM STDIN (FORMAT binary)") { copy in
+                copy.beginBinary()
+                try first.write(into: &copy)
+                first = KeyOrderedRows()  // let its memory go
+                while var run = try runs.next() {
+                    try run.sortByKey()
+                    try run.write(into: &copy)
+                }
+                try copy.endBinary()
+            }
+        }
+        while try runs.next() != nil {}  // an export without valid events: wait for the reader's end
+        file.accepted = usage.totals.values.reduce(0) { $0 + $1.events }
+        try UsageRollups.add(usage, connection)
+        file.latePeriods = try UsageRollups.latePeriods(connection)
+        return file
+    }
+
+    /// Whether any of `keys` is already stored.
+    private func anyStored(_ keys: [(subscriptionId: Int64, transactionId: String)]) throws -> Bool {
+        func quoted(_ text: String) -> String {
+            "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+        return try connection.execute("""
+            SELECT EXISTS (SELECT 1 FROM unnest($1::bigint[], $2::text[]) k (subscription_id, transaction_id)
+                           JOIN events e USING (subscription_id, transaction_id))
+            """, ["{" + keys.map { String($0.subscriptionId) }.joined(separator: ",") + "}",
+                  "{" + keys.map { quoted($0.transactionId) }.joined(separator: ",") + "}"]).scalar == "t"
+    }
+
+    /// Copies the valid events into a staging table, then stores them deduplicated (`store`).
+    private func loadStaged(_ path: String, ingestId: String, rejects: RejectsFile, context: Context) throws -> IngestFileSummary {
+        var file = IngestFileSummary(path: path)
+        try connection.execute("""
+            CREATE TEMP TABLE staging (
+                line bigint NOT NULL, subscription_id bigint NOT NULL, transaction_id text NOT NULL,
+                code text NOT NULL, "timestamp" timestamptz NOT NULL, properties jsonb NOT NULL,
+                units numeric NOT NULL, raw text NOT NULL, filter_values jsonb NOT NULL
+            ) ON COMMIT DROP
+            """)
+        var staged = 0
+        try connection.copyIn("COPY staging FROM STDIN (FORMAT binary)") { copy in
+            copy.beginBinary()
+            try Self.readEvents(path, into: &file, rejects: rejects, validator: context.validator, progress: progress) { record, event, bucket in
+                try copy.beginRow(columns: 9)
+                copy.appendBigint(Int64(record.line))
+                copy.appendBigint(event.subscriptionId)
+                copy.appendText(event.transactionId)
+                copy.appendText(event.code)
+                copy.appendTimestamp(microsecondsSinceUnixEpoch: event.timestamp.microsecondsSinceEpoch)
+                copy.appendJSONB(event.propertiesJSON)
+                copy.appendNumeric(event.units)
+                copy.appendText(record.raw)
+                copy.appendJSONB(bucket)
+                staged += 1
+            }
+            try copy.endBinary()
+        }
+        try store(&file, staged: staged, ingestId: ingestId, rejects: rejects, subscriptionNames: context.subscriptionNames)
         return file
     }
 

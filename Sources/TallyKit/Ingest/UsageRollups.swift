@@ -1,3 +1,5 @@
+import TallyCore
+
 /// The monthly usage rollups (`event_rollups`): per subscription, metric, month and the values of
 /// the metric's filter keys, the summed units and the event count. The month is the calendar month
 /// in the customer's billing timezone (customer, else organization, else UTC), named by its first
@@ -5,7 +7,7 @@
 /// close reads them instead of the raw events.
 enum UsageRollups {
     /// The billing timezone of customer row `c`: its own, else the organization's, else UTC.
-    private static let billingTimezone = "coalesce(c.timezone, (SELECT timezone FROM organization), 'UTC')"
+    static let billingTimezone = "coalesce(c.timezone, (SELECT timezone FROM organization), 'UTC')"
 
     /// The rollup key of an event row `e` of metric row `m`, subscription `s` and customer `c`.
     private static let bucket = """
@@ -33,6 +35,43 @@ enum UsageRollups {
             SET units = event_rollups.units + excluded.units,
                 events_count = event_rollups.events_count + excluded.events_count
             """)
+    }
+
+    /// Adds usage summed while an export was read (every event of it accepted) to the rollups,
+    /// through the temporary table `file_rollups`, which `latePeriods` then reads.
+    static func add(_ usage: MonthlyUsage, _ connection: PostgresConnection) throws {
+        try connection.execute("""
+            CREATE TEMP TABLE file_rollups (
+                subscription_id bigint NOT NULL, code text NOT NULL, month date NOT NULL,
+                filter_values jsonb NOT NULL, units numeric NOT NULL, events_count bigint NOT NULL
+            ) ON COMMIT DROP
+            """)
+        try connection.copyIn("COPY file_rollups FROM STDIN") { copy in
+            for (key, total) in usage.totals {
+                try copy.writeRow([String(key.subscriptionId), key.code, key.month, key.filterValues,
+                                   total.units.description, String(total.events)])
+            }
+        }
+        try connection.execute("""
+            INSERT INTO event_rollups (subscription_id, code, month, filter_values, units, events_count)
+            SELECT * FROM file_rollups ORDER BY 1, 2, 3, 4
+            ON CONFLICT (subscription_id, code, month, filter_values) DO UPDATE
+            SET units = event_rollups.units + excluded.units,
+                events_count = event_rollups.events_count + excluded.events_count
+            """)
+    }
+
+    /// The periods already invoiced (not voided) that the usage just added to `file_rollups` falls
+    /// in (SPEC §3): its events are stored, and billed when that period is reprocessed.
+    static func latePeriods(_ connection: PostgresConnection) throws -> [LatePeriod] {
+        try connection.execute("""
+            SELECT c.external_id, i.period, sum(r.events_count)
+            FROM file_rollups r
+            JOIN subscriptions s ON s.id = r.subscription_id
+            JOIN customers c ON c.id = s.customer_id
+            JOIN invoices i ON i.customer_id = s.customer_id AND i.status <> 'voided' AND i.period = to_char(r.month, 'YYYY-MM')
+            GROUP BY c.external_id, i.period ORDER BY i.period, c.external_id
+            """).rows.map { LatePeriod(customer: $0[0]!, period: $0[1]!, events: Int($0[2]!)!) }
     }
 
     /// Recomputes the rollups of the events matching `condition` (on `e`, the events table), after

@@ -52,6 +52,12 @@ final class RejectsFile {
         }
     }
 
+    /// Forgets every reject written so far, to read the export again.
+    func reset() {
+        discard()
+        count = 0
+    }
+
     func discard() {
         if let handle { fclose(handle) }
         handle = nil

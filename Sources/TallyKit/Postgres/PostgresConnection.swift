@@ -176,57 +176,87 @@ public struct PostgresRows: Sendable {
 
 /// Buffers COPY data and hands it to libpq in large chunks: text-format rows (`writeRow`), or
 /// binary-format rows (`COPY … (FORMAT binary)`: `beginBinary`, then per row `beginRow` and one
-/// `append…` per column, then `endBinary`), which spare the server from parsing text.
+/// `append…` per column, or rows encoded beforehand with `appendRows`, then `endBinary`), which
+/// spare the server from parsing text.
 public struct CopyInWriter: ~Copyable {
     private let connection: PostgresConnection
-    private var buffer: [UInt8] = []
+    private var rows = BinaryCopyRows()
     private static let chunkSize = 1 << 18
 
     fileprivate init(connection: PostgresConnection) {
         self.connection = connection
-        buffer.reserveCapacity(Self.chunkSize + 4096)
+        rows.bytes.reserveCapacity(Self.chunkSize + 4096)
     }
 
     /// Appends one row; `nil` fields are written as `\N`. Fields are escaped for COPY's text format.
     public mutating func writeRow(_ fields: [String?]) throws {
         for (index, field) in fields.enumerated() {
-            if index > 0 { buffer.append(0x09) }
-            if let field { appendEscaped(field) } else { buffer.append(contentsOf: [0x5C, 0x4E]) }
+            if index > 0 { rows.bytes.append(0x09) }
+            if let field { appendEscaped(field) } else { rows.bytes.append(contentsOf: [0x5C, 0x4E]) }
         }
-        buffer.append(0x0A)
-        if buffer.count >= Self.chunkSize { try flush() }
+        rows.bytes.append(0x0A)
+        if rows.bytes.count >= Self.chunkSize { try flush() }
     }
 
     private mutating func appendEscaped(_ field: String) {
         for byte in field.utf8 {
             switch byte {
-            case 0x5C: buffer.append(0x5C); buffer.append(0x5C)
-            case 0x09: buffer.append(0x5C); buffer.append(UInt8(ascii: "t"))
-            case 0x0A: buffer.append(0x5C); buffer.append(UInt8(ascii: "n"))
-            case 0x0D: buffer.append(0x5C); buffer.append(UInt8(ascii: "r"))
-            default: buffer.append(byte)
+            case 0x5C: rows.bytes.append(0x5C); rows.bytes.append(0x5C)
+            case 0x09: rows.bytes.append(0x5C); rows.bytes.append(UInt8(ascii: "t"))
+            case 0x0A: rows.bytes.append(0x5C); rows.bytes.append(UInt8(ascii: "n"))
+            case 0x0D: rows.bytes.append(0x5C); rows.bytes.append(UInt8(ascii: "r"))
+            default: rows.bytes.append(byte)
             }
         }
     }
 
     /// The binary format's signature, flags and header extension length.
     public mutating func beginBinary() {
-        buffer.append(contentsOf: Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00])
-        appendInt32(0)
-        appendInt32(0)
+        rows.bytes.append(contentsOf: Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00])
+        rows.appendInt32(0)
+        rows.appendInt32(0)
     }
 
     /// The binary format's trailer.
     public mutating func endBinary() throws {
-        appendInt16(-1)
+        rows.appendInt16(-1)
         try flush()
     }
 
     /// Starts a binary row of `columns` columns.
     public mutating func beginRow(columns: Int) throws {
-        if buffer.count >= Self.chunkSize { try flush() }
-        appendInt16(Int16(columns))
+        if rows.bytes.count >= Self.chunkSize { try flush() }
+        rows.beginRow(columns: columns)
     }
+
+    public mutating func appendBigint(_ value: Int64) { rows.appendBigint(value) }
+    public mutating func appendText(_ value: String) { rows.appendText(value) }
+    public mutating func appendText(bytes: UnsafeBufferPointer<UInt8>) { rows.appendText(bytes: bytes) }
+    public mutating func appendJSONB(_ json: String) { rows.appendJSONB(json) }
+    public mutating func appendTimestamp(microsecondsSinceUnixEpoch: Int64) { rows.appendTimestamp(microsecondsSinceUnixEpoch: microsecondsSinceUnixEpoch) }
+    public mutating func appendNumeric(_ value: ExactDecimal) { rows.appendNumeric(value) }
+
+    /// Whole binary rows encoded beforehand by `BinaryCopyRows`.
+    public mutating func appendRows(_ encoded: UnsafeBufferPointer<UInt8>) throws {
+        rows.bytes.append(contentsOf: encoded)
+        if rows.bytes.count >= Self.chunkSize { try flush() }
+    }
+
+    public mutating func flush() throws {
+        defer { rows.bytes.removeAll(keepingCapacity: true) }
+        try rows.bytes.withUnsafeBytes { try connection.putCopyData($0) }
+    }
+}
+
+/// Rows in COPY's binary format, column by column: each value is its length, then its bytes in
+/// the type's binary send format (big-endian integers).
+public struct BinaryCopyRows: Sendable {
+    public internal(set) var bytes: [UInt8] = []
+
+    public init() {}
+
+    /// Starts a row of `columns` columns.
+    public mutating func beginRow(columns: Int) { appendInt16(Int16(columns)) }
 
     /// A `bigint` column.
     public mutating func appendBigint(_ value: Int64) {
@@ -242,16 +272,16 @@ public struct CopyInWriter: ~Copyable {
 
     public mutating func appendText(bytes: UnsafeBufferPointer<UInt8>) {
         appendInt32(Int32(bytes.count))
-        buffer.append(contentsOf: bytes)
+        self.bytes.append(contentsOf: bytes)
     }
 
     /// A `jsonb` column: format version 1, then the JSON text.
     public mutating func appendJSONB(_ json: String) {
         var json = json
-        json.withUTF8 { bytes in
-            appendInt32(Int32(bytes.count + 1))
-            buffer.append(1)
-            buffer.append(contentsOf: bytes)
+        json.withUTF8 { text in
+            appendInt32(Int32(text.count + 1))
+            bytes.append(1)
+            bytes.append(contentsOf: text)
         }
     }
 
@@ -272,22 +302,17 @@ public struct CopyInWriter: ~Copyable {
         for digit in numeric.digits { appendInt16(digit) }
     }
 
-    private mutating func appendInt16(_ value: Int16) {
-        buffer.append(UInt8(truncatingIfNeeded: value >> 8))
-        buffer.append(UInt8(truncatingIfNeeded: value))
+    mutating func appendInt16(_ value: Int16) {
+        bytes.append(UInt8(truncatingIfNeeded: value >> 8))
+        bytes.append(UInt8(truncatingIfNeeded: value))
     }
 
-    private mutating func appendInt32(_ value: Int32) {
-        withUnsafeBytes(of: value.bigEndian) { buffer.append(contentsOf: $0) }
+    mutating func appendInt32(_ value: Int32) {
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
     }
 
-    private mutating func appendInt64(_ value: Int64) {
-        withUnsafeBytes(of: value.bigEndian) { buffer.append(contentsOf: $0) }
-    }
-
-    public mutating func flush() throws {
-        defer { buffer.removeAll(keepingCapacity: true) }
-        try buffer.withUnsafeBytes { try connection.putCopyData($0) }
+    mutating func appendInt64(_ value: Int64) {
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
     }
 }
 

@@ -19,12 +19,21 @@ public enum ExportFormat: String, Sendable {
 }
 
 /// One event as read from an export: where it is, its raw text, and its decoded content (or why
-/// it could not be decoded).
+/// it could not be decoded). Valid only during the call it is passed to: its bytes are the reader's.
 public struct ExportRecord {
     public let line: Int
-    /// The record exactly as in the file, without its line terminator.
-    public let raw: String
+    private let bytes: UnsafeBufferPointer<UInt8>
     public let content: Result<JSONValue, EventRejection>
+
+    init(line: Int, bytes: UnsafeBufferPointer<UInt8>, content: Result<JSONValue, EventRejection>) {
+        self.line = line
+        self.bytes = bytes
+        self.content = content
+    }
+
+    /// The record exactly as in the file, without its line terminator (made on demand: most
+    /// records never need it).
+    public var raw: String { String(decoding: bytes, as: UTF8.self) }
 }
 
 /// Streams the events of one export file, in file order, in constant memory.
@@ -51,7 +60,7 @@ public struct ExportReader {
         switch format {
         case .ndjson:
             try RecordSplitter(followsCSVQuotes: false).forEachRecord(in: source) { record in
-                try body(ExportRecord(line: record.line, raw: record.text, content: Self.decodeJSONLine(record.bytes)))
+                try body(ExportRecord(line: record.line, bytes: record.bytes, content: Self.decodeJSONLine(record.bytes)))
             }
         case .csv:
             let parser = CSVFieldParser()
@@ -61,7 +70,7 @@ public struct ExportReader {
                     header = try CSVHeader(record: record, parser: parser, file: path)
                     return
                 }
-                try body(ExportRecord(line: record.line, raw: record.text, content: columns.decode(record.bytes, parser: parser)))
+                try body(ExportRecord(line: record.line, bytes: record.bytes, content: columns.decode(record.bytes, parser: parser)))
             }
         }
     }
