@@ -232,6 +232,12 @@ public enum Schema {
             ALTER TABLE event_rollups ALTER COLUMN units SET NOT NULL, ALTER COLUMN events_count SET NOT NULL,
                 ADD PRIMARY KEY (subscription_id, code, month, filter_values);
             """),
+        Migration(version: 5, name: "fees without per-row foreign-key checks", sql: """
+            -- Close writes an invoice's fees in the transaction that writes the invoice, for the
+            -- subscriptions it has just read; checking both references row by row cost a third of
+            -- closing 10,000 subscriptions. Invoices keep their reference to the customer.
+            ALTER TABLE fees DROP CONSTRAINT fees_invoice_id_fkey, DROP CONSTRAINT fees_subscription_id_fkey;
+            """),
     ]
 
     /// The advisory lock key held while migrating, so two processes never migrate at once.
