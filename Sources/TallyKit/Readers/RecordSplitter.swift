@@ -3,8 +3,6 @@
 struct PhysicalRecord {
     let bytes: UnsafeBufferPointer<UInt8>
     let line: Int
-
-    var text: String { String(decoding: bytes, as: UTF8.self) }
 }
 
 /// Cuts a byte stream into records, in constant memory: one line each for NDJSON; for CSV one
