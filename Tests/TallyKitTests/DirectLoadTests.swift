@@ -106,6 +106,15 @@ import Testing
         #expect(try db.count("events") == 30)
     }
 
+    @Test func deeplyNestedPropertiesAreReadOnTheReaderThread() throws {
+        let db = try Self.database()
+        // Nesting up to the parser's limit: parsing and canonical JSON recurse on the reader thread's stack.
+        let nested = String(repeating: "[", count: 60) + "1" + String(repeating: "]", count: 60)
+        let path = try db.write("events.ndjson", #"{"transaction_id": "deep", "external_subscription_id": "sub-a", "code": "ai_tokens", "timestamp": "2026-10-15T12:00:00Z", "properties": {"tokens": 5, "trace": \#(nested)}}"# + "\n")
+        expectCounts(try db.ingest(path), read: 1, accepted: 1)
+        #expect(try db.scalar("SELECT properties -> 'trace' #>> '{}' FROM events") == nested)
+    }
+
     @Test func aRunPutsItsRowsInKeyOrderAndRefusesARepeatedKey() throws {
         func event(_ subscription: Int64, _ transactionId: String) -> ValidatedEvent {
             ValidatedEvent(subscriptionId: subscription, transactionId: transactionId, code: "ai_tokens",

@@ -35,6 +35,7 @@ final class ReadAhead<Element>: @unchecked Sendable {
             }
         }
         thread.name = "tally-read-ahead"
+        thread.stackSize = 8 << 20  // as the main thread's: parsing and validation recurse into nested JSON
         thread.start()
     }
 
