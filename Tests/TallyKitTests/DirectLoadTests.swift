@@ -106,6 +106,20 @@ import Testing
         #expect(try db.count("events") == 30)
     }
 
+    @Test func transactionIdsWithArraySyntaxAreRecognisedWhenFedAgain() throws {
+        let db = try Self.database()
+        // The check for an export fed before sends the keys as a text[] literal: quotes, backslashes,
+        // commas, braces and spaces must survive it.
+        let ids = [#"a"b"#, #"c\\d"#, "e,f", "{g}", " h ", "NULL"]
+        let lines = ids.map { id in
+            Self.line(String(JSONValue.string(id).serialized.dropFirst().dropLast()), "sub-a", "2026-10-15T12:00:00Z", tokens: "1")
+        }
+        let path = try db.write("events.ndjson", lines.joined(separator: "\n") + "\n")
+        expectCounts(try db.ingest(path), read: 6, accepted: 6)
+        expectCounts(try db.ingest(path), read: 6, accepted: 0, duplicates: 6)
+        #expect(try db.rows("SELECT transaction_id FROM events ORDER BY transaction_id").map { $0[0]! } == ids.sorted())
+    }
+
     @Test func deeplyNestedPropertiesAreReadOnTheReaderThread() throws {
         let db = try Self.database()
         // Nesting up to the parser's limit: parsing and canonical JSON recurse on the reader thread's stack.

@@ -82,9 +82,22 @@ public struct CloseStage {
         let rated = try InvoiceDraft.rate(open, context: context, connection: connection)
         let drafts = rated.map(\.draft)
         summary.unpriced = rated.flatMap(\.unpriced)
-        summary.issued = try InvoiceWriter(connection: connection).issue(drafts, prefix: context.documentNumberPrefix)
-        summary.filesWritten = try InvoiceFiles(connection: connection, outDirectory: outDirectory)
-            .write(periods: Set(pairs.map(\.1.label)).sorted())
+        // Each batch's files are written on other threads while the next batch is issued; what is
+        // left (files of earlier closes gone missing or stale, the summaries) comes after.
+        let files = InvoiceFiles(connection: connection, outDirectory: outDirectory)
+        let writing = BackgroundWork<[String]>()
+        let outDirectory = outDirectory
+        do {
+            summary.issued = try InvoiceWriter(connection: connection).issue(drafts, prefix: context.documentNumberPrefix) { batch in
+                let sources = try files.sources(where: "i.number = ANY ($1::text[])", [InvoiceWriter.textArray(batch.map(\.number))])
+                writing.submit { try InvoiceFiles.writeInvoices(sources, outDirectory: outDirectory) }
+            }
+        } catch {
+            _ = try? writing.results()
+            throw error
+        }
+        summary.filesWritten = try writing.results().flatMap { $0 }
+            + files.write(periods: Set(pairs.map(\.1.label)).sorted(), except: Set(summary.issued.map(\.number)))
         summary.latePeriods = try latePeriods()
         return summary
     }

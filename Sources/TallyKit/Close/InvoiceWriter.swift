@@ -22,13 +22,16 @@ struct InvoiceWriter {
     let connection: PostgresConnection
     static let batchSize = 2_500
 
-    func issue(_ drafts: [InvoiceDraft], prefix: String) throws -> [IssuedInvoice] {
+    /// Issues `drafts` batch by batch, calling `committed` with each batch once it is committed.
+    func issue(_ drafts: [InvoiceDraft], prefix: String, committed: ([IssuedInvoice]) throws -> Void = { _ in }) throws -> [IssuedInvoice] {
         var issued: [IssuedInvoice] = []
         for start in stride(from: 0, to: drafts.count, by: Self.batchSize) {
             let batch = drafts[start..<min(start + Self.batchSize, drafts.count)]
             try Interruption.check()
-            issued += try connection.transaction { try insert(batch, prefix: prefix) }
+            let invoices = try connection.transaction { try insert(batch, prefix: prefix) }
             CrashPoint.reach("close-after-batch")
+            issued += invoices
+            try committed(invoices)
         }
         return issued
     }
@@ -133,6 +136,14 @@ struct InvoiceWriter {
     /// A `bigint[]` parameter: `{1,2,3}`.
     static func bigintArray(_ ids: [Int64]) -> String {
         "{" + ids.map(String.init).joined(separator: ",") + "}"
+    }
+
+    /// A `text[]` parameter: `{"a","b \\"c\\""}`, every element quoted and escaped.
+    static func textArray(_ values: [String]) -> String {
+        func quoted(_ text: String) -> String {
+            "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+        return "{" + values.map(quoted).joined(separator: ",") + "}"
     }
 
     /// A charge filter's values as the `fees.filters` column stores them: `{"model":["small"]}`.

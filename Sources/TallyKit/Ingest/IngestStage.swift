@@ -194,14 +194,10 @@ public struct IngestStage {
 
     /// Whether any of `keys` is already stored.
     private func anyStored(_ keys: [(subscriptionId: Int64, transactionId: String)]) throws -> Bool {
-        func quoted(_ text: String) -> String {
-            "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-        }
-        return try connection.execute("""
+        try connection.execute("""
             SELECT EXISTS (SELECT 1 FROM unnest($1::bigint[], $2::text[]) k (subscription_id, transaction_id)
                            JOIN events e USING (subscription_id, transaction_id))
-            """, ["{" + keys.map { String($0.subscriptionId) }.joined(separator: ",") + "}",
-                  "{" + keys.map { quoted($0.transactionId) }.joined(separator: ",") + "}"]).scalar == "t"
+            """, [InvoiceWriter.bigintArray(keys.map(\.subscriptionId)), InvoiceWriter.textArray(keys.map(\.transactionId))]).scalar == "t"
     }
 
     /// Copies the valid events into a staging table, then stores them deduplicated (`store`).

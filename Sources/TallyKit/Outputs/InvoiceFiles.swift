@@ -11,55 +11,90 @@ struct InvoiceFiles {
     let connection: PostgresConnection
     let outDirectory: String
 
-    /// Writes the files of every invoice of `periods`; returns the paths it (re)wrote.
-    func write(periods: [String]) throws -> [String] {
-        var written: [String] = []
+    /// What the files of some invoices are rendered from, read from the store in one go.
+    struct Sources: Sendable {
+        /// Invoice rows (the columns of `sources(where:)`), in number order.
+        let invoices: [[String?]]
+        let customers: [String: JSONValue]
+        let fees: [String: [JSONValue]]
+        let subscriptions: [String: [JSONValue]]
+    }
+
+    /// Writes the files of every invoice of `periods` but those in `written` (invoice numbers whose
+    /// files this close already wrote), and each period's summary; returns the paths it (re)wrote.
+    func write(periods: [String], except written: Set<String> = []) throws -> [String] {
+        var paths: [String] = []
         for period in periods {
-            let directory = (outDirectory as NSString).appendingPathComponent("invoices/\(period)")
-            let invoices = try connection.execute("""
-                SELECT i.id, i.lago_id, i.sequential_id, i.number, i.issuing_date::text, i.status, i.payment_status,
-                       i.currency, i.fees_amount_cents, i.taxes_amount_cents, i.sub_total_excluding_taxes_amount_cents,
-                       i.sub_total_including_taxes_amount_cents, i.prepaid_credit_amount_cents,
-                       i.prepaid_granted_credit_amount_cents, i.prepaid_purchased_credit_amount_cents, i.total_amount_cents,
-                       \(Self.iso("i.voided_at")), i.customer_id, \(Self.iso("i.created_at"))
-                FROM invoices i WHERE i.period = $1 ORDER BY i.number
+            let sources = try self.sources(where: "i.period = $1 AND i.number <> ALL ($2::text[])",
+                                           [period, InvoiceWriter.textArray(written.sorted())])
+            paths += try Self.writeInvoices(sources, outDirectory: outDirectory)
+            let rows = try connection.execute("""
+                SELECT i.number, c.external_id, i.currency, i.status, i.fees_amount_cents, i.prepaid_credit_amount_cents,
+                       i.total_amount_cents
+                FROM invoices i JOIN customers c ON c.id = i.customer_id WHERE i.period = $1 ORDER BY i.number
                 """, [period]).rows
-            if invoices.isEmpty { continue }
-            let customers = try customersJSON(period: period)
-            let fees = try feesJSON(period: period)
-            let subscriptions = try subscriptionsJSON(period: period)
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            try Self.removeLeftoverTemporaries(in: directory)
-            // Rendering and writing thousands of files is CPU-bound (JSON, file creation in the
-            // kernel): both cores share it, each taking every other invoice.
-            let workers = 2
-            let outcomes = Mutex<[(index: Int, result: Result<String?, any Error>)]>([])
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                for index in stride(from: worker, to: invoices.count, by: workers) {
-                    let row = invoices[index]
-                    let result = Result { () throws -> String? in
-                        let document = Self.invoiceJSON(row, customer: customers[row[17]!]!, fees: fees[row[0]!] ?? [],
-                                                        subscriptions: subscriptions[row[0]!] ?? [])
-                        let path = (directory as NSString).appendingPathComponent("\(row[3]!).json")
-                        guard try Self.replace(path, with: document.prettyPrinted + "\n") else { return nil }
-                        CrashPoint.reach("close-after-first-file")
-                        return path
-                    }
-                    outcomes.withLock { $0.append((index, result)) }
-                }
-            }
-            for outcome in outcomes.withLock({ $0 }).sorted(by: { $0.index < $1.index }) {
-                if let path = try outcome.result.get() { written.append(path) }
-            }
+            if rows.isEmpty { continue }
             var summary = "number,customer,currency,status,fees_amount_cents,prepaid_credit_amount_cents,total_amount_cents\n"
-            for row in invoices {
-                let externalId = customers[row[17]!]!.objectValue?["external_id"]?.stringValue ?? ""
-                summary += [row[3]!, externalId, row[7]!, row[5]!, row[8]!, row[12]!, row[15]!].map(Self.csvField).joined(separator: ",") + "\n"
-            }
+            for row in rows { summary += row.map { Self.csvField($0 ?? "") }.joined(separator: ",") + "\n" }
+            let directory = Self.directory(of: period, in: outDirectory)
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let summaryPath = (directory as NSString).appendingPathComponent("summary.csv")
-            if try Self.replace(summaryPath, with: summary) { written.append(summaryPath) }
+            if try Self.replace(summaryPath, with: summary) { paths.append(summaryPath) }
+        }
+        return paths
+    }
+
+    /// The sources of the invoices matching `condition` (on `i`, the invoices table).
+    func sources(where condition: String, _ parameters: [String?]) throws -> Sources {
+        let invoices = try connection.execute("""
+            SELECT i.id, i.lago_id, i.sequential_id, i.number, i.issuing_date::text, i.status, i.payment_status,
+                   i.currency, i.fees_amount_cents, i.taxes_amount_cents, i.sub_total_excluding_taxes_amount_cents,
+                   i.sub_total_including_taxes_amount_cents, i.prepaid_credit_amount_cents,
+                   i.prepaid_granted_credit_amount_cents, i.prepaid_purchased_credit_amount_cents, i.total_amount_cents,
+                   \(Self.iso("i.voided_at")), i.customer_id, \(Self.iso("i.created_at")), i.period
+            FROM invoices i WHERE \(condition) ORDER BY i.number
+            """, parameters).rows
+        if invoices.isEmpty { return Sources(invoices: [], customers: [:], fees: [:], subscriptions: [:]) }
+        return Sources(invoices: invoices, customers: try customersJSON(where: condition, parameters),
+                       fees: try feesJSON(where: condition, parameters), subscriptions: try subscriptionsJSON(where: condition, parameters))
+    }
+
+    /// Writes the invoice files of `sources` that are missing or differ, on both cores (rendering
+    /// and creating thousands of files is CPU-bound: JSON, and file creation in the kernel), each
+    /// taking every other invoice. Returns the paths it wrote. Needs no connection: it may run on
+    /// another thread while the store is busy with something else.
+    static func writeInvoices(_ sources: Sources, outDirectory: String) throws -> [String] {
+        let invoices = sources.invoices
+        for period in Set(invoices.map { $0[19]! }) {
+            let directory = directory(of: period, in: outDirectory)
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try removeLeftoverTemporaries(in: directory)
+        }
+        let workers = 2
+        let outcomes = Mutex<[(index: Int, result: Result<String?, any Error>)]>([])
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for index in stride(from: worker, to: invoices.count, by: workers) {
+                let row = invoices[index]
+                let result = Result { () throws -> String? in
+                    let document = invoiceJSON(row, customer: sources.customers[row[17]!]!, fees: sources.fees[row[0]!] ?? [],
+                                               subscriptions: sources.subscriptions[row[0]!] ?? [])
+                    let path = (directory(of: row[19]!, in: outDirectory) as NSString).appendingPathComponent("\(row[3]!).json")
+                    guard try replace(path, with: document.prettyPrinted + "\n") else { return nil }
+                    CrashPoint.reach("close-after-first-file")
+                    return path
+                }
+                outcomes.withLock { $0.append((index, result)) }
+            }
+        }
+        var written: [String] = []
+        for outcome in outcomes.withLock({ $0 }).sorted(by: { $0.index < $1.index }) {
+            if let path = try outcome.result.get() { written.append(path) }
         }
         return written
+    }
+
+    private static func directory(of period: String, in outDirectory: String) -> String {
+        (outDirectory as NSString).appendingPathComponent("invoices/\(period)")
     }
 
     private static func invoiceJSON(_ row: [String?], customer: JSONValue, fees: [JSONValue], subscriptions: [JSONValue]) -> JSONValue {
@@ -92,16 +127,16 @@ struct InvoiceFiles {
         ]))
     }
 
-    /// The fees of the period's invoices in Lago's fee shape, by invoice id, in invoice order.
-    private func feesJSON(period: String) throws -> [String: [JSONValue]] {
+    /// The fees of the invoices matching `condition` in Lago's fee shape, by invoice id, in invoice order.
+    private func feesJSON(where condition: String, _ parameters: [String?]) throws -> [String: [JSONValue]] {
         var fees: [String: [JSONValue]] = [:]
         for fee in try connection.execute("""
             SELECT f.invoice_id, f.lago_id, s.external_id, f.fee_type, f.item_code, f.item_name, f.invoice_display_name,
                    f.filter_invoice_display_name, f.filters::text, f.units::text, f.events_count, f.precise_amount::text,
                    f.amount_cents, \(Self.iso("f.from_date")), \(Self.iso("f.to_date")), i.currency
             FROM fees f JOIN invoices i ON i.id = f.invoice_id JOIN subscriptions s ON s.id = f.subscription_id
-            WHERE i.period = $1 ORDER BY f.invoice_id, f.position
-            """, [period]).rows {
+            WHERE \(condition) ORDER BY f.invoice_id, f.position
+            """, parameters).rows {
             let filters: JSONValue = try fee[8].map { try JSONParser.parse($0) } ?? .null
             let item: JSONValue = .object(JSONObject([
                 ("type", .string(fee[3]!)), ("code", .string(fee[4]!)), ("name", .string(fee[5]!)),
@@ -126,15 +161,15 @@ struct InvoiceFiles {
         return fees
     }
 
-    /// The subscriptions billed on each of the period's invoices, by invoice id.
-    private func subscriptionsJSON(period: String) throws -> [String: [JSONValue]] {
+    /// The subscriptions billed on each invoice matching `condition`, by invoice id.
+    private func subscriptionsJSON(where condition: String, _ parameters: [String?]) throws -> [String: [JSONValue]] {
         var subscriptions: [String: [JSONValue]] = [:]
         for sub in try connection.execute("""
             SELECT DISTINCT f.invoice_id, s.lago_id, s.external_id, p.code, \(Self.iso("s.started_at")), \(Self.iso("s.created_at"))
             FROM fees f JOIN invoices i ON i.id = f.invoice_id
             JOIN subscriptions s ON s.id = f.subscription_id JOIN plans p ON p.id = s.plan_id
-            WHERE i.period = $1 ORDER BY f.invoice_id, s.external_id
-            """, [period]).rows {
+            WHERE \(condition) ORDER BY f.invoice_id, s.external_id
+            """, parameters).rows {
             subscriptions[sub[0]!, default: []].append(.object(JSONObject([
                 ("lago_id", .string(sub[1]!)), ("external_id", .string(sub[2]!)),
                 ("lago_customer_id", .null), ("external_customer_id", .null),
@@ -145,15 +180,15 @@ struct InvoiceFiles {
         return subscriptions
     }
 
-    /// The period's invoiced customers in Lago's customer shape, by customer id.
-    private func customersJSON(period: String) throws -> [String: JSONValue] {
+    /// The customers of the invoices matching `condition` in Lago's customer shape, by customer id.
+    private func customersJSON(where condition: String, _ parameters: [String?]) throws -> [String: JSONValue] {
         var customers: [String: JSONValue] = [:]
         for row in try connection.execute("""
             SELECT c.id, c.lago_id, c.external_id, c.sequential_id, c.definition::text,
                    coalesce(c.timezone, (SELECT timezone FROM organization), 'UTC'),
                    \(Self.iso("c.created_at")), \(Self.iso("c.updated_at"))
-            FROM customers c WHERE c.id IN (SELECT customer_id FROM invoices WHERE period = $1)
-            """, [period]).rows {
+            FROM customers c WHERE c.id IN (SELECT i.customer_id FROM invoices i WHERE \(condition))
+            """, parameters).rows {
             let definition = try JSONDecoder().decode(Customer.self, from: Data(row[4]!.utf8))
             customers[row[0]!] = .object(JSONObject([
                 ("lago_id", .string(row[1]!)), ("external_id", .string(row[2]!)), ("sequential_id", .number(row[3]!)),
