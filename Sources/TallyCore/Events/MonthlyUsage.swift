@@ -54,7 +54,6 @@ final class LocalMonths {
     private let timezone: String
     /// Month number (year × 12 + month − 1) → its first local instant, in microseconds since the epoch.
     private var starts: [Int: Int64] = [:]
-    private var labels: [Int: String] = [:]
     /// The month found last, as [from, until) in microseconds: exports are mostly one month.
     private var last: (from: Int64, until: Int64, label: String)?
 
@@ -69,11 +68,8 @@ final class LocalMonths {
         guard let start = firstInstant(ofMonth: number), let next = firstInstant(ofMonth: number + 1) else { return nil }
         if micros < start { number -= 1 } else if micros >= next { number += 1 }
         guard let from = firstInstant(ofMonth: number), let until = firstInstant(ofMonth: number + 1) else { return nil }
-        let label = labels[number] ?? {
-            let year = number / 12, month = number % 12 + 1
-            return String(year).leftPadded(to: 4) + "-" + String(month).leftPadded(to: 2) + "-01"
-        }()
-        labels[number] = label
+        let year = number / 12, month = number % 12 + 1
+        let label = String(year).leftPadded(to: 4) + "-" + String(month).leftPadded(to: 2) + "-01"
         last = (from, until, label)
         return label
     }

@@ -89,7 +89,7 @@ public struct CloseStage {
         let outDirectory = outDirectory
         do {
             summary.issued = try InvoiceWriter(connection: connection).issue(drafts, prefix: context.documentNumberPrefix) { batch in
-                let sources = try files.sources(where: "i.number = ANY ($1::text[])", [InvoiceWriter.textArray(batch.map(\.number))])
+                let sources = try files.sources(where: "i.number = ANY ($1::text[])", [PostgresArray.text(batch.map(\.number))])
                 writing.submit { try InvoiceFiles.writeInvoices(sources, outDirectory: outDirectory) }
             }
         } catch {
@@ -167,7 +167,7 @@ enum UsageQuery {
             WHERE subscription_id = ANY ($1::bigint[]) AND month = $2::date
             GROUP BY subscription_id, code, filter_values
             ORDER BY subscription_id, code, filter_values::text
-            """, [InvoiceWriter.bigintArray(subscriptionIds), period.label + "-01"])
+            """, [PostgresArray.bigint(subscriptionIds), period.label + "-01"])
         var buckets: [Int64: [UsageBucket]] = [:]
         for row in rows.rows {
             guard case .object(let object) = try JSONParser.parse(row[2]!) else { preconditionFailure("filter_values is an object") }

@@ -44,7 +44,7 @@ struct InvoiceWriter {
         var sequences: [Int64: Int] = [:]
         for row in try connection.execute(
             "SELECT customer_id, max(sequential_id) FROM invoices WHERE customer_id = ANY ($1::bigint[]) GROUP BY customer_id",
-            [Self.bigintArray(customerIds)]).rows {
+            [PostgresArray.bigint(customerIds)]).rows {
             sequences[Int64(row[0]!)!] = Int(row[1]!)!
         }
         // The invoices' ids, taken in one round trip so that invoices, fees and debits all go by COPY.
@@ -124,26 +124,13 @@ struct InvoiceWriter {
             FROM wallets w LEFT JOIN wallet_transactions t ON t.wallet_id = w.id
             WHERE w.customer_id = ANY ($1::bigint[])
             GROUP BY w.id ORDER BY w.id
-            """, [Self.bigintArray(customerIds)]).rows {
+            """, [PostgresArray.bigint(customerIds)]).rows {
             balances[Int64(row[0]!)!, default: []].append(WalletBalance(
                 walletId: Int64(row[1]!)!, priority: Int(row[2]!)!, createdOrder: Int64(row[1]!)!, currency: row[3]!,
                 rateAmount: ExactDecimal(decimalString: row[4]!)!,
                 grantedCredits: ExactDecimal(decimalString: row[5]!)!, purchasedCredits: ExactDecimal(decimalString: row[6]!)!))
         }
         return balances
-    }
-
-    /// A `bigint[]` parameter: `{1,2,3}`.
-    static func bigintArray(_ ids: [Int64]) -> String {
-        "{" + ids.map(String.init).joined(separator: ",") + "}"
-    }
-
-    /// A `text[]` parameter: `{"a","b \\"c\\""}`, every element quoted and escaped.
-    static func textArray(_ values: [String]) -> String {
-        func quoted(_ text: String) -> String {
-            "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-        }
-        return "{" + values.map(quoted).joined(separator: ",") + "}"
     }
 
     /// A charge filter's values as the `fees.filters` column stores them: `{"model":["small"]}`.

@@ -166,7 +166,7 @@ public struct ReprocessStage {
                                         totalAmountCents: Int64(row[6]!)!))
         }
         guard !invoices.isEmpty else { return [:] }
-        let ids = InvoiceWriter.bigintArray(Array(customerOf.keys))
+        let ids = PostgresArray.bigint(Array(customerOf.keys))
         for row in try connection.execute("""
             SELECT f.invoice_id, f.subscription_id, s.external_id, f.fee_type, f.item_code, f.filters::text,
                    f.filter_invoice_display_name, f.units::text, f.events_count, f.amount_cents
@@ -204,7 +204,7 @@ public struct ReprocessStage {
         let ids = plans.map(\.invoice.id)
         let voided = try connection.execute(
             "UPDATE invoices SET status = 'voided', voided_at = now() WHERE id = ANY ($1::bigint[]) AND status <> 'voided'",
-            [InvoiceWriter.bigintArray(ids)])
+            [PostgresArray.bigint(ids)])
         guard voided.affected == ids.count else { throw ReprocessError.invoicesChanged(period: plans[0].draft.period.label) }
         try connection.copyIn("""
             COPY wallet_transactions (wallet_id, direction, granted_credits, purchased_credits, reason, invoice_id) FROM STDIN

@@ -197,7 +197,7 @@ public struct IngestStage {
         try connection.execute("""
             SELECT EXISTS (SELECT 1 FROM unnest($1::bigint[], $2::text[]) k (subscription_id, transaction_id)
                            JOIN events e USING (subscription_id, transaction_id))
-            """, [InvoiceWriter.bigintArray(keys.map(\.subscriptionId)), InvoiceWriter.textArray(keys.map(\.transactionId))]).scalar == "t"
+            """, [PostgresArray.bigint(keys.map(\.subscriptionId)), PostgresArray.text(keys.map(\.transactionId))]).scalar == "t"
     }
 
     /// Copies the valid events into a staging table, then stores them deduplicated (`store`).
@@ -236,8 +236,7 @@ public struct IngestStage {
     /// inserted in key order (so the unique index is walked once, not probed at random), the first
     /// line of a key winning. A row not inserted is a duplicate when it equals, in meaning, the
     /// event that holds its key — stored before, or an earlier line of this file — and a conflict
-    /// otherwise. Then `staging` holds exactly the accepted rows, which the rollups and the late
-    /// count read.
+    /// otherwise. Then `staging` holds exactly the accepted rows, which the rollups are summed from.
     private func store(
         _ file: inout IngestFileSummary, staged: Int, ingestId: String, rejects: RejectsFile, subscriptionNames: [Int64: String]
     ) throws {
@@ -251,7 +250,7 @@ public struct IngestStage {
             try refuse(&file, ingestId: ingestId, rejects: rejects, subscriptionNames: subscriptionNames)
         }
         try UsageRollups.addAccepted(connection)
-        try countLate(&file)
+        file.latePeriods = try UsageRollups.latePeriods(connection)
     }
 
     /// Classifies the staged rows that were not inserted, writes the conflicts to the rejects file,
@@ -283,21 +282,5 @@ public struct IngestStage {
             try rejects.write(line: Int(row[0]!)!, reason: .duplicateConflict, message: message, raw: row[1]!)
         }
         if !conflicts.rows.isEmpty { file.rejectedByReason[.duplicateConflict, default: 0] += conflicts.rows.count }
-    }
-
-    /// Accepted events that fall in a period already invoiced for their customer (SPEC §3): they
-    /// are stored, and billed when that period is reprocessed.
-    private func countLate(_ file: inout IngestFileSummary) throws {
-        for row in try connection.execute("""
-            SELECT c.external_id, i.period, count(*)
-            FROM staging e
-            JOIN subscriptions s ON s.id = e.subscription_id
-            JOIN customers c ON c.id = s.customer_id
-            JOIN invoices i ON i.customer_id = s.customer_id AND i.status <> 'voided'
-                AND e."timestamp" BETWEEN i.period_from AND i.period_to
-            GROUP BY c.external_id, i.period ORDER BY i.period, c.external_id
-            """).rows {
-            file.latePeriods.append(LatePeriod(customer: row[0]!, period: row[1]!, events: Int(row[2]!)!))
-        }
     }
 }

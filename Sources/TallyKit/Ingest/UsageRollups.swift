@@ -3,8 +3,8 @@ import TallyCore
 /// The monthly usage rollups (`event_rollups`): per subscription, metric, month and the values of
 /// the metric's filter keys, the summed units and the event count. The month is the calendar month
 /// in the customer's billing timezone (customer, else organization, else UTC), named by its first
-/// day, so it is exactly a billing period. Ingest adds to them in the transaction that stores the events; period
-/// close reads them instead of the raw events.
+/// day, so it is exactly a billing period. Ingest adds to them in the transaction that stores the
+/// events; period close reads them instead of the raw events.
 enum UsageRollups {
     /// The billing timezone of customer row `c`: its own, else the organization's, else UTC.
     static let billingTimezone = "coalesce(c.timezone, (SELECT timezone FROM organization), 'UTC')"
@@ -17,41 +17,46 @@ enum UsageRollups {
         """
 
     /// Adds the events accepted by the current ingest (the rows left in `staging`, whose
-    /// `filter_values` ingest computed as `bucket` does) to the rollups, in key order.
+    /// `filter_values` ingest computed as `bucket` does) to the rollups.
     static func addAccepted(_ connection: PostgresConnection) throws {
+        try createFileRollups(connection)
         try connection.execute("""
-            WITH buckets AS MATERIALIZED (  -- hashed, then the few buckets sorted: cheaper than sorting the rows
-                SELECT e.subscription_id, e.code, date_trunc('month', e."timestamp" AT TIME ZONE z.timezone)::date AS month,
-                       e.filter_values, sum(e.units) AS units, count(*) AS events_count
-                FROM staging e JOIN (
-                    SELECT s.id, \(billingTimezone) AS timezone
-                    FROM subscriptions s JOIN customers c ON c.id = s.customer_id
-                ) z ON z.id = e.subscription_id
-                GROUP BY 1, 2, 3, 4
-            )
-            INSERT INTO event_rollups (subscription_id, code, month, filter_values, units, events_count)
-            SELECT * FROM buckets ORDER BY 1, 2, 3, 4
-            ON CONFLICT (subscription_id, code, month, filter_values) DO UPDATE
-            SET units = event_rollups.units + excluded.units,
-                events_count = event_rollups.events_count + excluded.events_count
+            INSERT INTO file_rollups
+            SELECT e.subscription_id, e.code, date_trunc('month', e."timestamp" AT TIME ZONE z.timezone)::date,
+                   e.filter_values, sum(e.units), count(*)
+            FROM staging e JOIN (
+                SELECT s.id, \(billingTimezone) AS timezone
+                FROM subscriptions s JOIN customers c ON c.id = s.customer_id
+            ) z ON z.id = e.subscription_id
+            GROUP BY 1, 2, 3, 4
             """)
+        try addFileRollups(connection)
     }
 
-    /// Adds usage summed while an export was read (every event of it accepted) to the rollups,
-    /// through the temporary table `file_rollups`, which `latePeriods` then reads.
+    /// Adds usage summed while an export was read (every event of it accepted) to the rollups.
     static func add(_ usage: MonthlyUsage, _ connection: PostgresConnection) throws {
-        try connection.execute("""
-            CREATE TEMP TABLE file_rollups (
-                subscription_id bigint NOT NULL, code text NOT NULL, month date NOT NULL,
-                filter_values jsonb NOT NULL, units numeric NOT NULL, events_count bigint NOT NULL
-            ) ON COMMIT DROP
-            """)
+        try createFileRollups(connection)
         try connection.copyIn("COPY file_rollups FROM STDIN") { copy in
             for (key, total) in usage.totals {
                 try copy.writeRow([String(key.subscriptionId), key.code, key.month, key.filterValues,
                                    total.units.description, String(total.events)])
             }
         }
+        try addFileRollups(connection)
+    }
+
+    /// The current ingest's buckets, whichever way they were summed; `latePeriods` reads them too.
+    private static func createFileRollups(_ connection: PostgresConnection) throws {
+        try connection.execute("""
+            CREATE TEMP TABLE file_rollups (
+                subscription_id bigint NOT NULL, code text NOT NULL, month date NOT NULL,
+                filter_values jsonb NOT NULL, units numeric NOT NULL, events_count bigint NOT NULL
+            ) ON COMMIT DROP
+            """)
+    }
+
+    /// Adds `file_rollups` to the rollups, in key order.
+    private static func addFileRollups(_ connection: PostgresConnection) throws {
         try connection.execute("""
             INSERT INTO event_rollups (subscription_id, code, month, filter_values, units, events_count)
             SELECT * FROM file_rollups ORDER BY 1, 2, 3, 4

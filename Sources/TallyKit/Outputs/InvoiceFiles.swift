@@ -26,7 +26,7 @@ struct InvoiceFiles {
         var paths: [String] = []
         for period in periods {
             let sources = try self.sources(where: "i.period = $1 AND i.number <> ALL ($2::text[])",
-                                           [period, InvoiceWriter.textArray(written.sorted())])
+                                           [period, PostgresArray.text(written.sorted())])
             paths += try Self.writeInvoices(sources, outDirectory: outDirectory)
             let rows = try connection.execute("""
                 SELECT i.number, c.external_id, i.currency, i.status, i.fees_amount_cents, i.prepaid_credit_amount_cents,

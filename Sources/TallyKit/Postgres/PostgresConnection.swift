@@ -174,6 +174,22 @@ public struct PostgresRows: Sendable {
     public var scalar: String? { rows.first?.first ?? nil }
 }
 
+/// Array parameters in PostgreSQL's text form, for `= ANY ($1::bigint[])` and `unnest`.
+enum PostgresArray {
+    /// `{1,2,3}`.
+    static func bigint(_ values: [Int64]) -> String {
+        "{" + values.map(String.init).joined(separator: ",") + "}"
+    }
+
+    /// `{"a","b \\"c\\""}`: every element quoted, quotes and backslashes escaped.
+    static func text(_ values: [String]) -> String {
+        func quoted(_ text: String) -> String {
+            "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+        return "{" + values.map(quoted).joined(separator: ",") + "}"
+    }
+}
+
 /// Buffers COPY data and hands it to libpq in large chunks: text-format rows (`writeRow`), or
 /// binary-format rows (`COPY … (FORMAT binary)`: `beginBinary`, then per row `beginRow` and one
 /// `append…` per column, or rows encoded beforehand with `appendRows`, then `endBinary`), which

@@ -90,7 +90,7 @@ public struct UsageStage {
             FROM subscriptions s JOIN plans p ON p.id = s.plan_id CROSS JOIN generate_series(0, $2::int - 1) i
             WHERE s.id = ANY ($1::bigint[])
             ORDER BY s.id, i
-            """, [InvoiceWriter.bigintArray(subscriptions.map(\.id)), String(most)]).rows {
+            """, [PostgresArray.bigint(subscriptions.map(\.id)), String(most)]).rows {
             ids[Int64(row[0]!)!, default: []].append(row[1]!)
         }
         return ids
