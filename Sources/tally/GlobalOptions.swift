@@ -1,5 +1,5 @@
 import ArgumentParser
-import TallyKit
+import TallyStages
 
 /// The options every command takes (SPEC §11).
 struct GlobalOptions: ParsableArguments {

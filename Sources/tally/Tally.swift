@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import TallyKit
+import TallyStages
 
 @main
 struct Tally: ParsableCommand {

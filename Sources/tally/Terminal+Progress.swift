@@ -1,5 +1,5 @@
 import Foundation
-import TallyKit
+import TallyStages
 
 extension Terminal {
     /// "events.csv: 1,200,000 events, 41,000/s, 62% read, about 18 s left", overwritten in place.

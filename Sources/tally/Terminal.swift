@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyCore
-import TallyKit
+import TallyStages
 
 /// Tally's exit statuses (SPEC §11).
 enum ExitStatus {
@@ -51,8 +51,8 @@ enum Terminal {
         } catch let error as RunLockHeld {
             Terminal.error(error.description)
             throw ExitCode(ExitStatus.locked)
-        } catch let error as PostgresError where error.operation == "connecting" {
-            Terminal.error("\(error)\ncheck --database-url / $TALLY_DATABASE_URL, or leave them unset to use the embedded cluster")
+        } catch let error as DatabaseUnreachable {
+            Terminal.error(error.description)
             throw ExitCode(ExitStatus.usage)
         } catch let error as CatalogErrors {
             Terminal.say(error.description)

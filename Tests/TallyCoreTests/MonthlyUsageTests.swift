@@ -21,7 +21,7 @@ import Testing
         ] as [(Int64, String, String)] {
             #expect(usage.add(try event(subscription, instant, units: units), filterValues: bucket))
         }
-        let totals = usage.totals.map { "\($0.key.subscriptionId) \($0.key.month) \($0.value.units) \($0.value.events)" }.sorted()
+        let totals = usage.totals.map { "\($0.key.subscriptionId) \($0.key.month.firstDay) \($0.value.units) \($0.value.events)" }.sorted()
         #expect(totals == [
             "1 2026-09-01 2 1", "1 2026-10-01 4.75 3", "1 2026-11-01 4 1",
             "2 2026-09-01 5 1", "2 2026-10-01 6 1",

@@ -1,6 +1,6 @@
 /// Sums events into the buckets of the monthly usage rollups: per subscription, metric, calendar
-/// month in the subscription's billing timezone (named by its first day, `2026-10-01`) and the
-/// values of the metric's filter keys (`ValidatedEvent.propertiesJSON(only:)`).
+/// month in the subscription's billing timezone and the values of the metric's filter keys
+/// (`ValidatedEvent.propertiesJSON(only:)`).
 ///
 /// It grows with the buckets (subscriptions × metrics × months × filter values), not with the
 /// events, so a whole export can be summed while it streams past.
@@ -8,8 +8,8 @@ public struct MonthlyUsage {
     public struct Key: Hashable, Sendable {
         public let subscriptionId: Int64
         public let code: String
-        /// The month's first day, `YYYY-MM-01`.
-        public let month: String
+        /// The calendar month in the subscription's billing timezone.
+        public let month: CalendarMonth
         /// The filter values as a JSON object text.
         public let filterValues: String
     }
@@ -33,10 +33,17 @@ public struct MonthlyUsage {
         self.months = months
     }
 
+    /// The month of `event`'s usage bucket: the calendar month, in its subscription's billing
+    /// timezone, that its timestamp falls in. Nil for a subscription whose timezone is not known
+    /// here. Every path that buckets usage (both ingest loads and rollup rebuilds) asks this.
+    public func month(of event: ValidatedEvent) -> CalendarMonth? {
+        months[event.subscriptionId]?.month(of: event.timestamp)
+    }
+
     /// Adds `event`; false when it cannot be summed here (a subscription without a known timezone,
     /// or units beyond 38 digits), so the caller must sum it another way.
     public mutating func add(_ event: ValidatedEvent, filterValues: String) -> Bool {
-        guard let month = months[event.subscriptionId]?.label(of: event.timestamp) else { return false }
+        guard let month = month(of: event) else { return false }
         let key = Key(subscriptionId: event.subscriptionId, code: event.code, month: month, filterValues: filterValues)
         if let total = totals[key] {
             guard let units = total.units.adding(event.units) else { return false }
@@ -48,42 +55,36 @@ public struct MonthlyUsage {
     }
 }
 
-/// The calendar months of one timezone as UTC instants, computed once per month and cached: an
-/// instant's local month is its UTC month or a neighbour (offsets are under a day).
+/// The calendar months of one timezone, as `BillingPeriod.containing` finds them, remembered: an
+/// instant within a month found before needs no timezone arithmetic.
 final class LocalMonths {
     private let timezone: String
-    /// Month number (year × 12 + month − 1) → its first local instant, in microseconds since the epoch.
-    private var starts: [Int: Int64] = [:]
-    /// The month found last, as [from, until) in microseconds: exports are mostly one month.
-    private var last: (from: Int64, until: Int64, label: String)?
+    /// Months found so far, by UTC month number (year × 12 + month − 1) of their first instant.
+    private var periods: [Int: (from: Int64, to: Int64, month: CalendarMonth)] = [:]
+    /// The month found last: exports are mostly one month.
+    private var last: (from: Int64, to: Int64, month: CalendarMonth)?
 
     init(timezone: String) { self.timezone = timezone }
 
-    /// `YYYY-MM-01` of the local month `instant` falls in; nil for an unknown timezone.
-    func label(of instant: UTCInstant) -> String? {
+    /// The local month `instant` falls in; nil for an unknown timezone.
+    func month(of instant: UTCInstant) -> CalendarMonth? {
         let micros = instant.microsecondsSinceEpoch
-        if let last, last.from <= micros, micros < last.until { return last.label }
+        if let last, last.from <= micros, micros <= last.to { return last.month }
+        // A local month starts within a day of its UTC month, so a month holding the instant, if
+        // already found, is filed under the instant's UTC month or one of its neighbours.
         let utc = instant.civil
-        var number = utc.year * 12 + utc.month - 1
-        guard let start = firstInstant(ofMonth: number), let next = firstInstant(ofMonth: number + 1) else { return nil }
-        if micros < start { number -= 1 } else if micros >= next { number += 1 }
-        guard let from = firstInstant(ofMonth: number), let until = firstInstant(ofMonth: number + 1) else { return nil }
-        let year = number / 12, month = number % 12 + 1
-        let label = String(year).leftPadded(to: 4) + "-" + String(month).leftPadded(to: 2) + "-01"
-        last = (from, until, label)
-        return label
-    }
-
-    private func firstInstant(ofMonth number: Int) -> Int64? {
-        if let start = starts[number] { return start }
-        guard let period = BillingPeriod(year: number / 12, month: number % 12 + 1, timezone: timezone) else { return nil }
-        starts[number] = period.from.microsecondsSinceEpoch
-        return period.from.microsecondsSinceEpoch
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
+        let number = utc.year * 12 + utc.month - 1
+        for candidate in [number, number - 1, number + 1] {
+            if let month = periods[candidate], month.from <= micros, micros <= month.to {
+                last = month
+                return month.month
+            }
+        }
+        guard let period = BillingPeriod.containing(instant, timezone: timezone) else { return nil }
+        let month = (from: period.from.microsecondsSinceEpoch, to: period.to.microsecondsSinceEpoch, month: period.calendarMonth)
+        let start = period.from.civil
+        periods[start.year * 12 + start.month - 1] = month
+        last = month
+        return month.month
     }
 }

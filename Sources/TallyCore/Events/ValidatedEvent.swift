@@ -10,6 +10,18 @@ public struct ValidatedEvent: Equatable, Sendable {
     /// The value of the metric's `field_name` property.
     public let units: ExactDecimal
 
+    public init(
+        subscriptionId: Int64, transactionId: String, code: String, timestamp: UTCInstant,
+        properties: [(key: String, value: String)], units: ExactDecimal
+    ) {
+        self.subscriptionId = subscriptionId
+        self.transactionId = transactionId
+        self.code = code
+        self.timestamp = timestamp
+        self.properties = properties
+        self.units = units
+    }
+
     public static func == (lhs: ValidatedEvent, rhs: ValidatedEvent) -> Bool {
         lhs.subscriptionId == rhs.subscriptionId && lhs.transactionId == rhs.transactionId
             && lhs.code == rhs.code && lhs.timestamp == rhs.timestamp && lhs.units == rhs.units

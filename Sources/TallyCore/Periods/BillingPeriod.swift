@@ -76,12 +76,7 @@ public struct BillingPeriod: Hashable, Sendable, Comparable, CustomStringConvert
     }
 
     /// `YYYY-MM`, as in invoice folders and `--period`.
-    public var label: String {
-        let yearText = String(year)
-        let monthText = String(month)
-        return String(repeating: "0", count: max(0, 4 - yearText.count)) + yearText + "-"
-            + (month < 10 ? "0" : "") + monthText
-    }
+    public var label: String { calendarMonth.label }
 
     /// The local date (YYYY-MM-DD) this period's invoice is issued on: the next period's first day.
     public var issuingDate: String { next.label + "-01" }

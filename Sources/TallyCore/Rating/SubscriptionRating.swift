@@ -16,7 +16,7 @@ public struct UsageBucket: Sendable {
 
 /// One line of an invoice before it is stored: a charge bucket or the subscription fee.
 public struct DraftFee: Equatable, Sendable {
-    public enum Kind: String, Sendable { case charge, subscription }
+    public enum Kind: String, Codable, Sendable { case charge, subscription }
 
     public let kind: Kind
     public let externalSubscriptionId: String
@@ -112,5 +112,17 @@ public enum SubscriptionRating {
                 amountCents: feeCents, unpriced: false, from: from, to: to))
         }
         return (fees, unpriced)
+    }
+}
+
+extension UnpricedUsage {
+    /// How close and reprocess report usage no charge prices.
+    public var json: JSONValue {
+        [
+            "external_subscription_id": .string(externalSubscriptionId),
+            "metric": .string(metricCode),
+            "values": .object(JSONObject(filterValues.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+            "units": .string(units.description),
+        ]
     }
 }

@@ -90,7 +90,7 @@ extension UTCInstant {
     }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+    public static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
         let year = month <= 2 ? year - 1 : year
         let era = (year >= 0 ? year : year - 399) / 400
         let yearOfEra = year - era * 400  // 0...399
@@ -125,5 +125,15 @@ extension UTCInstant {
             text.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
             divisor /= 10
         }
+    }
+}
+
+extension UTCInstant {
+    /// RFC 3339 in UTC without the sub-seconds, which are dropped (`2026-11-01T03:59:59Z` for
+    /// 03:59:59.999999): how Lago's documents write instants.
+    public var wholeSecondsDescription: String {
+        let micros = microsecondsSinceEpoch
+        let floored = micros - ((micros % 1_000_000) + 1_000_000) % 1_000_000
+        return UTCInstant(microsecondsSinceEpoch: floored).description
     }
 }

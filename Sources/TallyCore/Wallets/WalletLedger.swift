@@ -140,3 +140,38 @@ public enum WalletLedger {
         return value
     }
 }
+
+extension WalletBalance {
+    /// The balance left once `debits` are taken (debits of other wallets leave it as it is).
+    public func after(_ debits: [WalletDebit]) -> WalletBalance {
+        let taken = debits.filter { $0.walletId == walletId }
+        return adding(granted: taken.reduce(.zero) { $0 - $1.grantedCredits },
+                      purchased: taken.reduce(.zero) { $0 - $1.purchasedCredits })
+    }
+
+    /// The balance once `credits` taken from wallets are given back (those of other wallets leave it as it is).
+    public func returning(_ credits: [WalletCredits]) -> WalletBalance {
+        let given = credits.filter { $0.walletId == walletId }
+        return adding(granted: given.reduce(.zero) { $0 + $1.granted }, purchased: given.reduce(.zero) { $0 + $1.purchased })
+    }
+
+    /// The balance with `granted` and `purchased` credits added (negative amounts take them).
+    public func adding(granted: ExactDecimal, purchased: ExactDecimal) -> WalletBalance {
+        WalletBalance(
+            walletId: walletId, priority: priority, createdOrder: createdOrder, currency: currency, rateAmount: rateAmount,
+            grantedCredits: grantedCredits + granted, purchasedCredits: purchasedCredits + purchased)
+    }
+}
+
+/// The credits an invoice took from one wallet, net of any returned: what voiding it gives back.
+public struct WalletCredits: Equatable, Sendable {
+    public let walletId: Int64
+    public let granted: ExactDecimal
+    public let purchased: ExactDecimal
+
+    public init(walletId: Int64, granted: ExactDecimal, purchased: ExactDecimal) {
+        self.walletId = walletId
+        self.granted = granted
+        self.purchased = purchased
+    }
+}

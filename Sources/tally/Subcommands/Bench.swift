@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import TallyKit
+import TallyBench
+import TallyStages
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,8 +24,10 @@ struct Bench: ParsableCommand {
     func run() throws {
         try Terminal.run {
             let configuration = global.configuration
-            let cluster = try configuration.embeddedCluster()
-            let stage = BenchStage(cluster: cluster, workDirectory: cluster.home.appendingPathComponent("bench").path) { Terminal.say($0) }
+            guard let home = configuration.embeddedHome else {
+                throw ValidationError("tally bench runs on the embedded cluster: leave --database-url, $TALLY_DATABASE_URL and $DATABASE_URL unset")
+            }
+            let stage = BenchStage(home: home) { Terminal.say($0) }
             let report = try stage.run(events: events, subscriptions: subscriptions)
             report.lines.forEach { Terminal.say($0) }
             if json { Terminal.printJSON(report.json) }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import TallyCore
-import TallyKit
+import TallyStages
 
 struct CatalogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,8 +15,8 @@ struct CatalogCommand: ParsableCommand {
 
         func run() throws {
             try Terminal.run {
-                let connection = try global.configuration.connect()
-                let report = try CatalogStage.apply(file: file, to: connection, now: .now)
+                let database = try global.configuration.open()
+                let report = try CatalogStage.apply(file: file, to: database, now: .now)
                 for name in report.created { Terminal.say("created \(name)") }
                 for name in report.updated { Terminal.say("updated \(name)") }
                 Terminal.say(report.changedNothing

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyCore
-import TallyKit
+import TallyStages
 
 struct Close: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,8 +29,8 @@ struct Close: ParsableCommand {
     func run() throws {
         try Terminal.run {
             let configuration = global.configuration
-            let connection = try configuration.connect()
-            try RunLock.acquire(connection, wait: wait)
+            let database = try configuration.open()
+            try database.lockRuns(wait: wait)
             let now = UTCInstant.now
             let scope: CloseScope
             if let period, let (year, month) = Self.month(period) {
@@ -38,7 +38,7 @@ struct Close: ParsableCommand {
             } else {
                 scope = .endedBefore(asOf.flatMap { TimestampParser.parseRFC3339(Substring($0)) } ?? now)
             }
-            let summary = try CloseStage(connection: connection, outDirectory: configuration.outDirectory).close(scope, now: now)
+            let summary = try CloseStage(database: database, outDirectory: configuration.outDirectory).close(scope, now: now)
             report(summary, out: configuration.outDirectory)
             if json { Terminal.printJSON(summary.json) }
         }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import TallyKit
+import TallyStages
 
 struct DB: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,12 +13,10 @@ struct DB: ParsableCommand {
 
         func run() throws {
             try Terminal.run {
-                let cluster = try global.configuration.embeddedCluster()
-                let started = try cluster.start()
-                _ = try global.configuration.connect()
-                Terminal.say(started
-                    ? "started the embedded cluster in \(cluster.dataDirectory.path) (socket in \(cluster.socketDirectory.path))"
-                    : "the embedded cluster in \(cluster.dataDirectory.path) is already running")
+                let cluster = try global.configuration.startEmbeddedCluster()
+                Terminal.say(cluster.started
+                    ? "started the embedded cluster in \(cluster.dataDirectory) (socket in \(cluster.socketDirectory))"
+                    : "the embedded cluster in \(cluster.dataDirectory) is already running")
             }
         }
     }
@@ -29,8 +27,7 @@ struct DB: ParsableCommand {
 
         func run() throws {
             try Terminal.run {
-                let cluster = try global.configuration.embeddedCluster()
-                Terminal.say(try cluster.stop() ? "stopped the embedded cluster" : "the embedded cluster was not running")
+                Terminal.say(try global.configuration.stopEmbeddedCluster() ? "stopped the embedded cluster" : "the embedded cluster was not running")
             }
         }
     }
@@ -42,16 +39,12 @@ struct DB: ParsableCommand {
         func run() throws {
             try Terminal.run {
                 let configuration = global.configuration
-                switch configuration.database {
-                case .embedded(let cluster):
-                    let status = try cluster.status()
-                    Terminal.say("embedded cluster in \(cluster.dataDirectory.path): \(status.rawValue)")
-                    guard status == .running else { return }
-                case .server:
-                    break
+                if let cluster = try configuration.embeddedClusterState() {
+                    Terminal.say("embedded cluster in \(cluster.dataDirectory): \(cluster.state)")
+                    guard cluster.running else { return }
                 }
-                let connection = try configuration.connectWithoutMigrating()
-                Terminal.say("schema version \(try Schema.version(connection)) (this tally: \(Schema.latestVersion))")
+                let version = try configuration.openWithoutMigrating().schemaVersion()
+                Terminal.say("schema version \(version.database) (this tally: \(version.expected))")
             }
         }
     }
@@ -62,10 +55,10 @@ struct DB: ParsableCommand {
 
         func run() throws {
             try Terminal.run {
-                let connection = try global.configuration.connectWithoutMigrating()
-                let applied = try Schema.migrate(connection)
+                let database = try global.configuration.openWithoutMigrating()
+                let applied = try database.migrate()
                 Terminal.say(applied.isEmpty
-                    ? "schema is up to date (version \(Schema.latestVersion))"
+                    ? "schema is up to date (version \(try database.schemaVersion().expected))"
                     : "applied migration(s) \(applied.map(String.init).joined(separator: ", "))")
             }
         }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyCore
-import TallyKit
+import TallyStages
 
 struct Ingest: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,17 +15,17 @@ struct Ingest: ParsableCommand {
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("name at least one export file") }
         for file in files {
-            do { _ = try ExportFormat(path: file) } catch { throw ValidationError(error.description) }
+            if let problem = IngestStage.formatProblem(of: file) { throw ValidationError(problem) }
         }
     }
 
     func run() throws {
         try Terminal.run {
             let configuration = global.configuration
-            let connection = try configuration.connect()
-            try RunLock.acquire(connection, wait: wait)
+            let database = try configuration.open()
+            try database.lockRuns(wait: wait)
             let started = Date()
-            let stage = IngestStage(connection: connection, outDirectory: configuration.outDirectory) { progress in
+            let stage = IngestStage(database: database, outDirectory: configuration.outDirectory) { progress in
                 Terminal.ingestProgress(progress, since: started)
             }
             let summary = try stage.ingest(files)

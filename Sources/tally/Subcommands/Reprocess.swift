@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyCore
-import TallyKit
+import TallyStages
 
 struct Reprocess: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,12 +27,12 @@ struct Reprocess: ParsableCommand {
     func run() throws {
         try Terminal.run {
             let configuration = global.configuration
-            let connection = try configuration.connect()
-            try RunLock.acquire(connection, wait: wait)
+            let database = try configuration.open()
+            try database.lockRuns(wait: wait)
             guard let (year, month) = Close.month(period) else { throw ExitCode(ExitStatus.usage) }
             let summary: ReprocessSummary
             do {
-                summary = try ReprocessStage(connection: connection, outDirectory: configuration.outDirectory)
+                summary = try ReprocessStage(database: database, outDirectory: configuration.outDirectory)
                     .reprocess(year: year, month: month, customer: customer, dryRun: dryRun)
             } catch let error as ReprocessError {
                 if case .unknownCustomer = error {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyCore
-import TallyKit
+import TallyStages
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,12 +36,12 @@ struct Run: ParsableCommand {
             let configuration = TallyConfiguration(
                 databaseURL: global.databaseURL ?? pipeline.databaseURL, home: global.home ?? pipeline.home,
                 out: global.out ?? pipeline.out)
-            let connection = try configuration.connect()
-            try RunLock.acquire(connection, wait: wait)
+            let database = try configuration.open()
+            try database.lockRuns(wait: wait)
             let now = UTCInstant.now
             let asOf = asOf.flatMap { TimestampParser.parseRFC3339(Substring($0)) } ?? now
             let started = Date()
-            let stage = RunStage(connection: connection, pipeline: pipeline, outDirectory: configuration.outDirectory) { progress in
+            let stage = RunStage(database: database, pipeline: pipeline, outDirectory: configuration.outDirectory) { progress in
                 Terminal.ingestProgress(progress, since: started)
             }
             let summary = try stage.run(asOf: asOf, now: now)

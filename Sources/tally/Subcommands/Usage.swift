@@ -1,6 +1,6 @@
 import ArgumentParser
 import TallyCore
-import TallyKit
+import TallyStages
 
 struct Usage: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,11 +24,11 @@ struct Usage: ParsableCommand {
 
     func run() throws {
         try Terminal.run {
-            let connection = try global.configuration.connect()
+            let database = try global.configuration.open()
             let instant = asOf.flatMap { TimestampParser.parseRFC3339(Substring($0)) } ?? .now
             let document: CustomerUsageDocument
             do {
-                document = try UsageStage(connection: connection).usage(customer: customer, subscription: subscription, asOf: instant)
+                document = try UsageStage(database: database).usage(customer: customer, subscription: subscription, asOf: instant)
             } catch let error as UsageError {
                 Terminal.error(error.description)
                 throw ExitCode(error.kind == .unknown ? ExitStatus.usage : ExitStatus.failure)

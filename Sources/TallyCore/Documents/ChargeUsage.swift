@@ -1,0 +1,64 @@
+/// One plan charge's usage by one subscription in a period, bucket by bucket, rated as close rates it
+/// (`Charge.rate`).
+///
+/// Unlike an invoice, which leaves empty fees off, current usage lists every filter, zero buckets
+/// included (SPEC §5).
+public struct ChargeUsage: Sendable {
+    /// The billable metric as Lago's usage object names it.
+    public struct Metric: Sendable {
+        public let lagoId: String
+        public let name: String
+        public let code: String
+        public let aggregationType: String
+
+        public init(lagoId: String, name: String, code: String, aggregationType: String) {
+            self.lagoId = lagoId
+            self.name = name
+            self.code = code
+            self.aggregationType = aggregationType
+        }
+    }
+
+    /// One charge filter and the usage priced by it.
+    public struct FilterUsage: Sendable {
+        public let filter: ChargeFilter
+        public let rated: RatedCharge
+    }
+
+    public let externalSubscriptionId: String
+    /// Stable per (plan, charge index): Tally stores charges inside their plan, without ids of their own.
+    public let chargeLagoId: String
+    public let charge: Charge
+    public let metric: Metric
+    /// The plan's currency, which the charge is priced in.
+    public let currency: String
+    /// The charge's filters, in plan order.
+    public let filters: [FilterUsage]
+    /// Usage matching no filter, priced with the charge's own properties (0 when it has none).
+    public let defaultBucket: RatedCharge
+
+    /// Rates `usage` (the subscription's buckets of the period, any metric) for `charge`.
+    public init(
+        charge: Charge, usage: [UsageBucket], currency: String,
+        externalSubscriptionId: String, chargeLagoId: String, metric: Metric
+    ) {
+        let slots = charge.rate(usage, currency: currency).slots
+        self.filters = zip(charge.filters, slots).map { FilterUsage(filter: $0, rated: $1) }
+        self.defaultBucket = slots[charge.filters.count]
+        self.externalSubscriptionId = externalSubscriptionId
+        self.chargeLagoId = chargeLagoId
+        self.charge = charge
+        self.metric = metric
+        self.currency = currency
+    }
+
+    /// Every bucket: the filters in plan order, then the default one.
+    public var buckets: [RatedCharge] { filters.map(\.rated) + [defaultBucket] }
+
+    public var units: ExactDecimal { buckets.reduce(.zero) { $0 + $1.units } }
+
+    public var eventsCount: Int { buckets.reduce(0) { $0 + $1.eventsCount } }
+
+    /// The sum of the buckets' rounded amounts, as the invoice's fees for this charge will add up.
+    public var amountCents: Int64 { buckets.reduce(0) { $0 + $1.amountCents } }
+}

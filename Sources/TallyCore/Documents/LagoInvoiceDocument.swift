@@ -1,0 +1,114 @@
+/// An issued invoice as Lago's invoice object: the JSON file close writes for it.
+///
+/// Built from values only (the stored invoice and the catalog it bills), so it needs no database.
+/// Fields Tally does not model yet are written as Lago writes them for an invoice without them:
+/// no coupons, taxes or credit notes (0), no payment terms, paid nothing.
+public struct LagoInvoiceDocument: Sendable {
+    /// Where the file goes: `invoices/<period>/<number>.json` under the output folder.
+    public let period: String
+    public let number: String
+    public let json: JSONValue
+
+    /// The invoice names a customer or subscription the catalog does not hold.
+    public struct MissingObject: Error, CustomStringConvertible, Sendable {
+        public let description: String
+    }
+
+    public init(_ invoice: InvoiceRecord, catalog: StoredCatalog) throws(MissingObject) {
+        let header = invoice.header
+        guard let customer = catalog.customer(id: header.customerId) else {
+            throw MissingObject(description: "invoice \(header.number) names customer id \(header.customerId), which is not stored")
+        }
+        var subscriptions: [StoredCatalog.SubscriptionRecord] = []
+        for id in Set(invoice.fees.map(\.subscriptionId)) {
+            guard let subscription = catalog.subscription(id: id) else {
+                throw MissingObject(description: "invoice \(header.number) bills subscription id \(id), which is not stored")
+            }
+            subscriptions.append(subscription)
+        }
+        subscriptions.sort { $0.externalId < $1.externalId }
+        let externalIds = Dictionary(subscriptions.map { ($0.id, $0.externalId) }, uniquingKeysWith: { $1 })
+
+        period = header.period
+        number = header.number
+        let issuingDate = JSONValue.string(header.issuingDate)
+        func cents(_ value: Int64) -> JSONValue { .number(String(value)) }
+        json = .object(JSONObject([
+            ("lago_id", .string(header.lagoId)), ("sequential_id", .number(String(header.sequentialId))),
+            ("number", .string(header.number)),
+            ("issuing_date", issuingDate), ("payment_due_date", issuingDate), ("payment_overdue", false),
+            ("net_payment_term", 0), ("invoice_type", "subscription"), ("version_number", 4),
+            ("status", .string(header.status.rawValue)), ("payment_status", .string(header.paymentStatus.rawValue)),
+            ("currency", .string(header.currency)),
+            ("fees_amount_cents", cents(header.feesAmountCents)), ("coupons_amount_cents", 0),
+            ("taxes_amount_cents", cents(header.taxesAmountCents)),
+            ("credit_notes_amount_cents", 0), ("progressive_billing_credit_amount_cents", 0),
+            ("sub_total_excluding_taxes_amount_cents", cents(header.subTotalExcludingTaxesAmountCents)),
+            ("sub_total_including_taxes_amount_cents", cents(header.subTotalIncludingTaxesAmountCents)),
+            ("prepaid_credit_amount_cents", cents(header.prepaidCreditAmountCents)),
+            ("prepaid_granted_credit_amount_cents", cents(header.prepaidGrantedCreditAmountCents)),
+            ("prepaid_purchased_credit_amount_cents", cents(header.prepaidPurchasedCreditAmountCents)),
+            ("total_amount_cents", cents(header.totalAmountCents)), ("total_due_amount_cents", cents(header.totalAmountCents)),
+            ("total_paid_amount_cents", 0),
+            ("voided_at", header.voidedAt.map { .string($0.wholeSecondsDescription) } ?? .null),
+            ("created_at", .string(header.createdAt.wholeSecondsDescription)),
+            ("customer", Self.customer(customer)),
+            ("subscriptions", .array(subscriptions.map { Self.subscription($0, customer: customer) })),
+            ("fees", .array(invoice.fees.map { fee in
+                Self.fee(fee, invoice: header, customer: customer, externalSubscriptionId: externalIds[fee.subscriptionId] ?? "")
+            })),
+            ("credits", []), ("applied_taxes", []),
+        ]))
+    }
+
+    private static func customer(_ customer: StoredCatalog.CustomerRecord) -> JSONValue {
+        let definition = customer.definition
+        return .object(JSONObject([
+            ("lago_id", .string(customer.lagoId)), ("external_id", .string(customer.externalId)),
+            ("sequential_id", .number(String(customer.sequentialId))),
+            ("name", definition.name.map(JSONValue.string) ?? .null), ("email", definition.email.map(JSONValue.string) ?? .null),
+            ("currency", definition.currency.map(JSONValue.string) ?? .null),
+            ("timezone", definition.timezone.map(JSONValue.string) ?? .null),
+            ("applicable_timezone", .string(customer.billingTimezone)),
+            ("created_at", .string(customer.createdAt.wholeSecondsDescription)),
+            ("updated_at", .string(customer.updatedAt.wholeSecondsDescription)),
+        ]))
+    }
+
+    private static func subscription(_ subscription: StoredCatalog.SubscriptionRecord, customer: StoredCatalog.CustomerRecord) -> JSONValue {
+        let startedAt = JSONValue.string(subscription.startedAt.wholeSecondsDescription)
+        return .object(JSONObject([
+            ("lago_id", .string(subscription.lagoId)), ("external_id", .string(subscription.externalId)),
+            ("lago_customer_id", .string(customer.lagoId)), ("external_customer_id", .string(customer.externalId)),
+            ("plan_code", .string(subscription.plan.definition.code)), ("status", "active"), ("billing_time", "calendar"),
+            ("subscription_at", startedAt), ("started_at", startedAt),
+            ("created_at", .string(subscription.createdAt.wholeSecondsDescription)),
+        ]))
+    }
+
+    private static func fee(
+        _ fee: InvoiceRecord.Fee, invoice: InvoiceRecord.Header, customer: StoredCatalog.CustomerRecord,
+        externalSubscriptionId: String
+    ) -> JSONValue {
+        let item = JSONValue.object(JSONObject([
+            ("type", .string(fee.kind.rawValue)), ("code", .string(fee.itemCode)), ("name", .string(fee.itemName)),
+            ("invoice_display_name", fee.invoiceDisplayName.map(JSONValue.string) ?? .null),
+            ("filter_invoice_display_name", fee.filterInvoiceDisplayName.map(JSONValue.string) ?? .null),
+            ("filters", fee.filters?.json ?? .null),
+        ]))
+        let amount = JSONValue.number(String(fee.amountCents))
+        return .object(JSONObject([
+            ("lago_id", .string(fee.lagoId)), ("lago_invoice_id", .string(invoice.lagoId)),
+            ("external_subscription_id", .string(externalSubscriptionId)),
+            ("lago_customer_id", .string(customer.lagoId)), ("external_customer_id", .string(customer.externalId)),
+            ("amount_cents", amount), ("amount_currency", .string(invoice.currency)),
+            ("precise_amount", .string(fee.preciseAmount.description)),
+            ("taxes_amount_cents", 0), ("taxes_rate", 0),
+            ("total_amount_cents", amount), ("total_amount_currency", .string(invoice.currency)),
+            ("units", .string(fee.units.description)), ("events_count", .number(String(fee.eventsCount))),
+            ("pay_in_advance", false), ("invoiceable", true),
+            ("from_date", .string(fee.from.wholeSecondsDescription)), ("to_date", .string(fee.to.wholeSecondsDescription)),
+            ("item", item),
+        ]))
+    }
+}

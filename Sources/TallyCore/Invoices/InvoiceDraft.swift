@@ -1,0 +1,66 @@
+/// An invoice rated but not yet stored: a customer's fees for one period.
+public struct InvoiceDraft: Sendable {
+    /// One fee and the subscription (store id) it bills.
+    public struct Line: Sendable {
+        public let subscriptionId: Int64
+        public let fee: DraftFee
+
+        public init(subscriptionId: Int64, fee: DraftFee) {
+            self.subscriptionId = subscriptionId
+            self.fee = fee
+        }
+    }
+
+    public let customer: StoredCatalog.CustomerRecord
+    public let period: BillingPeriod
+    public let currency: String
+    public let fees: [Line]
+
+    public init(customer: StoredCatalog.CustomerRecord, period: BillingPeriod, currency: String, fees: [Line]) {
+        self.customer = customer
+        self.period = period
+        self.currency = currency
+        self.fees = fees
+    }
+
+    /// The wallet debits this invoice takes from `wallets` and the totals they leave.
+    public func settle(against wallets: [WalletBalance]) -> (debits: [WalletDebit], totals: InvoiceTotals) {
+        let debits = WalletLedger.debits(
+            invoiceTotalCents: fees.reduce(0) { $0 + $1.fee.amountCents }, currency: currency, wallets: wallets)
+        return (debits, InvoiceTotals(feeAmountsCents: fees.map(\.fee.amountCents), debits: debits))
+    }
+
+    /// Rates `customer`'s `period` with the current catalog from its subscriptions' usage buckets
+    /// (`usage`, by subscription id): what close issues, and what reprocess compares a stored
+    /// invoice with. Nil when the customer has no subscription live in the period.
+    public static func rate(
+        customer: StoredCatalog.CustomerRecord, period: BillingPeriod, catalog: StoredCatalog, usage: [Int64: [UsageBucket]]
+    ) -> RatedDraft? {
+        let subscriptions = catalog.activeSubscriptions(of: customer, in: period)
+        guard let first = subscriptions.first else { return nil }
+        var fees: [Line] = []
+        var unpriced: [UnpricedUsage] = []
+        for subscription in subscriptions {
+            let rated = SubscriptionRating.fees(
+                subscription: subscription.definition, plan: subscription.plan.definition, startedAt: subscription.startedAt,
+                endingAt: subscription.endingAt, period: period, usage: usage[subscription.id] ?? [],
+                metrics: catalog.metricDefinitions)
+            fees += rated.fees.map { Line(subscriptionId: subscription.id, fee: $0) }
+            unpriced += rated.unpriced
+        }
+        let currency = customer.definition.currency ?? first.plan.definition.currency
+        return RatedDraft(draft: InvoiceDraft(customer: customer, period: period, currency: currency, fees: fees),
+                          unpriced: unpriced)
+    }
+}
+
+/// A draft with the usage it billed at price 0, for the run's warnings.
+public struct RatedDraft: Sendable {
+    public let draft: InvoiceDraft
+    public let unpriced: [UnpricedUsage]
+
+    public init(draft: InvoiceDraft, unpriced: [UnpricedUsage]) {
+        self.draft = draft
+        self.unpriced = unpriced
+    }
+}

@@ -1,0 +1,85 @@
+/// Turns drafts into invoices, one after another: each gets its customer's next number and takes
+/// the wallet credits its customer's wallets hold at that point, so two invoices of one customer
+/// in one batch never spend the same credits.
+public struct InvoiceIssuer: Sendable {
+    private let prefix: String
+    private var lastSequences: [Int64: Int]
+    private var wallets: [Int64: [WalletBalance]]
+
+    /// `lastSequences`: each customer's highest invoice sequence so far (none: 0);
+    /// `wallets`: each customer's wallets with what is left on them.
+    public init(prefix: String, lastSequences: [Int64: Int], wallets: [Int64: [WalletBalance]]) {
+        self.prefix = prefix
+        self.lastSequences = lastSequences
+        self.wallets = wallets
+    }
+
+    /// Numbers and settles `draft`, and keeps what it took from the wallets.
+    public mutating func issue(_ draft: InvoiceDraft) -> IssuedDraft {
+        let customer = draft.customer
+        let (debits, totals) = draft.settle(against: wallets[customer.id] ?? [])
+        wallets[customer.id] = (wallets[customer.id] ?? []).map { $0.after(debits) }
+        let sequence = (lastSequences[customer.id] ?? 0) + 1
+        lastSequences[customer.id] = sequence
+        let number = InvoiceNumber.format(prefix: prefix, customerSequence: customer.sequentialId, invoiceSequence: sequence)
+        return IssuedDraft(draft: draft, sequentialId: sequence, number: number, debits: debits, totals: totals)
+    }
+}
+
+/// A draft with its number and settlement: what the store writes as an invoice, its fees and its
+/// wallet debits.
+public struct IssuedDraft: Sendable {
+    public let draft: InvoiceDraft
+    /// The invoice's sequence among its customer's invoices, 1 first.
+    public let sequentialId: Int
+    public let number: String
+    public let debits: [WalletDebit]
+    public let totals: InvoiceTotals
+
+    /// `succeeded` when nothing is left to pay, else `pending`.
+    public var paymentStatus: PaymentStatus { totals.totalAmountCents == 0 ? .succeeded : .pending }
+
+    public var summary: IssuedInvoice {
+        IssuedInvoice(
+            number: number, customer: draft.customer.externalId, period: draft.period.label, currency: draft.currency,
+            feesAmountCents: totals.feesAmountCents, prepaidCreditAmountCents: totals.prepaidCreditAmountCents,
+            totalAmountCents: totals.totalAmountCents, feeCount: draft.fees.count)
+    }
+}
+
+/// One invoice as close or reprocess reports it.
+public struct IssuedInvoice: Sendable, Equatable {
+    public let number: String
+    public let customer: String
+    public let period: String
+    public let currency: String
+    public let feesAmountCents: Int64
+    public let prepaidCreditAmountCents: Int64
+    public let totalAmountCents: Int64
+    public let feeCount: Int
+
+    public init(number: String, customer: String, period: String, currency: String, feesAmountCents: Int64,
+                prepaidCreditAmountCents: Int64, totalAmountCents: Int64, feeCount: Int) {
+        self.number = number
+        self.customer = customer
+        self.period = period
+        self.currency = currency
+        self.feesAmountCents = feesAmountCents
+        self.prepaidCreditAmountCents = prepaidCreditAmountCents
+        self.totalAmountCents = totalAmountCents
+        self.feeCount = feeCount
+    }
+}
+
+/// Lago's invoice `status`.
+public enum InvoiceStatus: String, Codable, Sendable {
+    case finalized
+    case voided
+}
+
+/// Lago's invoice `payment_status`: Tally records no payments, so an invoice is `pending` until
+/// it is paid elsewhere, or `succeeded` when it had nothing to pay.
+public enum PaymentStatus: String, Codable, Sendable {
+    case pending
+    case succeeded
+}

@@ -1,0 +1,148 @@
+/// An invoice as the store holds it, with its fees: what its documents are made from and what
+/// reprocessing compares a re-rating with.
+public struct InvoiceRecord: Sendable {
+    public struct Fee: Sendable {
+        public let lagoId: String
+        public let subscriptionId: Int64
+        public let kind: DraftFee.Kind
+        /// The metric code of a charge, the plan code of the subscription fee.
+        public let itemCode: String
+        public let itemName: String
+        public let invoiceDisplayName: String?
+        public let filterInvoiceDisplayName: String?
+        /// The charge filter that priced the fee; nil for a default bucket and the subscription fee.
+        public let filters: [FilterCondition]?
+        public let units: ExactDecimal
+        public let eventsCount: Int
+        public let preciseAmount: ExactDecimal
+        public let amountCents: Int64
+        public let from: UTCInstant
+        public let to: UTCInstant
+
+        public init(
+            lagoId: String, subscriptionId: Int64, kind: DraftFee.Kind, itemCode: String, itemName: String,
+            invoiceDisplayName: String?, filterInvoiceDisplayName: String?, filters: [FilterCondition]?,
+            units: ExactDecimal, eventsCount: Int, preciseAmount: ExactDecimal, amountCents: Int64,
+            from: UTCInstant, to: UTCInstant
+        ) {
+            self.lagoId = lagoId
+            self.subscriptionId = subscriptionId
+            self.kind = kind
+            self.itemCode = itemCode
+            self.itemName = itemName
+            self.invoiceDisplayName = invoiceDisplayName
+            self.filterInvoiceDisplayName = filterInvoiceDisplayName
+            self.filters = filters
+            self.units = units
+            self.eventsCount = eventsCount
+            self.preciseAmount = preciseAmount
+            self.amountCents = amountCents
+            self.from = from
+            self.to = to
+        }
+
+        /// The line reprocessing compares; `externalSubscriptionId` names `subscriptionId`.
+        public func line(externalSubscriptionId: String) -> FeeLine {
+            let filters = self.filters?.json
+            return FeeLine(
+                key: FeeLine.Key(subscriptionId: subscriptionId, feeType: kind.rawValue, itemCode: itemCode,
+                                 filters: filters?.serialized),
+                externalSubscriptionId: externalSubscriptionId, filterInvoiceDisplayName: filterInvoiceDisplayName,
+                filterValues: filters,
+                figures: FeeFigures(units: units, eventsCount: eventsCount, amountCents: amountCents))
+        }
+    }
+
+    /// The invoice's own fields, as stored.
+    public struct Header: Sendable {
+        public let id: Int64
+        public let lagoId: String
+        public let sequentialId: Int
+        public let number: String
+        public let customerId: Int64
+        /// `YYYY-MM`.
+        public let period: String
+        /// `YYYY-MM-DD`, in the customer's timezone.
+        public let issuingDate: String
+        public let currency: String
+        public let status: InvoiceStatus
+        public let paymentStatus: PaymentStatus
+        public let feesAmountCents: Int64
+        public let taxesAmountCents: Int64
+        public let subTotalExcludingTaxesAmountCents: Int64
+        public let subTotalIncludingTaxesAmountCents: Int64
+        public let prepaidCreditAmountCents: Int64
+        public let prepaidGrantedCreditAmountCents: Int64
+        public let prepaidPurchasedCreditAmountCents: Int64
+        public let totalAmountCents: Int64
+        public let voidedAt: UTCInstant?
+        public let createdAt: UTCInstant
+
+        public init(
+            id: Int64, lagoId: String, sequentialId: Int, number: String, customerId: Int64, period: String,
+            issuingDate: String, currency: String, status: InvoiceStatus, paymentStatus: PaymentStatus,
+            feesAmountCents: Int64, taxesAmountCents: Int64, subTotalExcludingTaxesAmountCents: Int64,
+            subTotalIncludingTaxesAmountCents: Int64, prepaidCreditAmountCents: Int64,
+            prepaidGrantedCreditAmountCents: Int64, prepaidPurchasedCreditAmountCents: Int64, totalAmountCents: Int64,
+            voidedAt: UTCInstant?, createdAt: UTCInstant
+        ) {
+            self.id = id
+            self.lagoId = lagoId
+            self.sequentialId = sequentialId
+            self.number = number
+            self.customerId = customerId
+            self.period = period
+            self.issuingDate = issuingDate
+            self.currency = currency
+            self.status = status
+            self.paymentStatus = paymentStatus
+            self.feesAmountCents = feesAmountCents
+            self.taxesAmountCents = taxesAmountCents
+            self.subTotalExcludingTaxesAmountCents = subTotalExcludingTaxesAmountCents
+            self.subTotalIncludingTaxesAmountCents = subTotalIncludingTaxesAmountCents
+            self.prepaidCreditAmountCents = prepaidCreditAmountCents
+            self.prepaidGrantedCreditAmountCents = prepaidGrantedCreditAmountCents
+            self.prepaidPurchasedCreditAmountCents = prepaidPurchasedCreditAmountCents
+            self.totalAmountCents = totalAmountCents
+            self.voidedAt = voidedAt
+            self.createdAt = createdAt
+        }
+
+        public var amounts: InvoiceAmounts {
+            InvoiceAmounts(feesAmountCents: feesAmountCents, prepaidCreditAmountCents: prepaidCreditAmountCents,
+                           totalAmountCents: totalAmountCents)
+        }
+    }
+
+    public let header: Header
+    /// In invoice order.
+    public let fees: [Fee]
+
+    public init(header: Header, fees: [Fee]) {
+        self.header = header
+        self.fees = fees
+    }
+}
+
+/// One invoice as a period's summary for finance lists it.
+public struct InvoiceSummaryRow: Sendable, Equatable {
+    public let number: String
+    /// The customer's external id.
+    public let customer: String
+    public let currency: String
+    public let status: InvoiceStatus
+    public let feesAmountCents: Int64
+    public let prepaidCreditAmountCents: Int64
+    public let totalAmountCents: Int64
+
+    public init(number: String, customer: String, currency: String, status: InvoiceStatus, feesAmountCents: Int64,
+                prepaidCreditAmountCents: Int64, totalAmountCents: Int64) {
+        self.number = number
+        self.customer = customer
+        self.currency = currency
+        self.status = status
+        self.feesAmountCents = feesAmountCents
+        self.prepaidCreditAmountCents = prepaidCreditAmountCents
+        self.totalAmountCents = totalAmountCents
+    }
+}

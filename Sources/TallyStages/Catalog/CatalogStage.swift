@@ -1,0 +1,195 @@
+import Foundation
+import TallyCore
+import TallyStore
+
+/// What applying a catalog changed: object names ("plan mistral") created and updated.
+public struct CatalogApplyReport: Sendable {
+    public var created: [String] = []
+    public var updated: [String] = []
+    public var unchanged = 0
+
+    public var changedNothing: Bool { created.isEmpty && updated.isEmpty }
+
+    mutating func record(_ change: CatalogStore.Change, _ label: String) {
+        switch change {
+        case .created: created.append(label)
+        case .updated: updated.append(label)
+        case .unchanged: unchanged += 1
+        }
+    }
+}
+
+/// `tally catalog apply`: decodes a catalog file, checks it against itself and the store, and
+/// writes it in one transaction. Unchanged objects are left alone; on any error nothing is written.
+public enum CatalogStage {
+    public static func apply(file path: String, to database: TallyDatabase, now: UTCInstant) throws -> CatalogApplyReport {
+        let name = URL(fileURLWithPath: path).lastPathComponent
+        let catalog = try decode(file: path, name: name)
+        let store = database.store
+        return try store.transaction {
+            try store.catalog.lockForApply()
+            let stored = try store.catalog.load()
+            let errors = CatalogValidator.checkReferences(catalog, file: name, stored: stored.names)
+                + checkTimezones(catalog, file: name)
+            guard errors.isEmpty else { throw CatalogErrors(errors: errors) }
+            var writer = CatalogWriter(store: store, file: name, now: now, stored: stored)
+            try writer.write(catalog)
+            return writer.report
+        }
+    }
+
+    static func decode(file path: String, name: String) throws -> Catalog {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw CatalogErrors(errors: [CatalogError(file: name, path: "$", message: "cannot read the file: \(error.localizedDescription)")])
+        }
+        let document: JSONValue
+        do {
+            document = try data.withUnsafeBytes { raw in
+                try JSONParser.parse(raw.bindMemory(to: UInt8.self))
+            }
+        } catch let error as JSONSyntaxError {
+            let (line, column) = position(of: error.offset, in: data)
+            throw CatalogErrors(errors: [CatalogError(file: name, path: "$", message: "line \(line), column \(column): \(error.reason)")])
+        }
+        return try CatalogDecoder.decode(document, file: name)
+    }
+
+    private static func position(of offset: Int, in data: Data) -> (line: Int, column: Int) {
+        let prefix = data.prefix(offset)
+        let line = prefix.reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
+        let column = offset - (prefix.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0) + 1
+        return (line, column)
+    }
+
+    private static func checkTimezones(_ catalog: Catalog, file: String) -> [CatalogError] {
+        var errors: [CatalogError] = []
+        if let zone = catalog.organization?.timezone, TimeZone(identifier: zone) == nil {
+            errors.append(CatalogError(file: file, path: "organization.timezone", message: "\"\(zone)\" is not a time zone of the tz database (e.g. Europe/Paris, UTC)"))
+        }
+        for (index, customer) in catalog.customers.enumerated() {
+            if let zone = customer.timezone, TimeZone(identifier: zone) == nil {
+                errors.append(CatalogError(file: file, path: "customers[\(index)].timezone", message: "\"\(zone)\" is not a time zone of the tz database (e.g. America/New_York, UTC)"))
+            }
+        }
+        return errors
+    }
+}
+
+/// Writes a checked catalog object by object, comparing each with what is stored.
+private struct CatalogWriter {
+    let store: Store
+    let file: String
+    let now: UTCInstant
+    /// The catalog before this apply.
+    let stored: StoredCatalog
+    var report = CatalogApplyReport()
+    private var errors: [CatalogError] = []
+    /// Metrics whose filter keys changed: their usage rollups are bucketed by the old keys.
+    private var rollupsToRebuild: [String] = []
+
+    init(store: Store, file: String, now: UTCInstant, stored: StoredCatalog) {
+        self.store = store
+        self.file = file
+        self.now = now
+        self.stored = stored
+    }
+
+    mutating func write(_ catalog: Catalog) throws {
+        let catalogStore = store.catalog
+        if let organization = catalog.organization {
+            report.record(try catalogStore.save(organization), "organization \(organization.name)")
+        }
+        for (index, metric) in catalog.billableMetrics.enumerated() {
+            if let old = stored.metrics[metric.code]?.definition {
+                if old.filters.map(\.key) != metric.filters.map(\.key) { rollupsToRebuild.append(metric.code) }
+                if old.fieldName != metric.fieldName, try store.events.hasEvents(code: metric.code) {
+                    errors.append(CatalogError(file: file, path: "billable_metrics[\(index)].field_name",
+                        message: "cannot change from \"\(old.fieldName)\" to \"\(metric.fieldName)\": events of this metric are stored; create a metric with a new code instead"))
+                    continue
+                }
+            }
+            report.record(try catalogStore.save(metric), "billable metric \(metric.code)")
+        }
+        var planIds = Dictionary(stored.plans.values.map { ($0.definition.code, $0.id) }, uniquingKeysWith: { $1 })
+        for plan in catalog.plans {
+            let (change, id) = try catalogStore.save(plan)
+            report.record(change, "plan \(plan.code)")
+            if let id { planIds[plan.code] = id }
+        }
+        var customerIds = Dictionary(stored.customers.map { ($0.externalId, $0.id) }, uniquingKeysWith: { $1 })
+        for customer in catalog.customers {
+            let (change, id) = try catalogStore.save(customer)
+            report.record(change, "customer \(customer.externalId)")
+            if let id { customerIds[customer.externalId] = id }
+        }
+        let storedSubscriptions = Dictionary(stored.subscriptions.map { ($0.externalId, $0.definition) }, uniquingKeysWith: { $1 })
+        for (index, subscription) in catalog.subscriptions.enumerated() {
+            if let old = storedSubscriptions[subscription.externalId], old.externalCustomerId != subscription.externalCustomerId {
+                errors.append(CatalogError(file: file, path: "subscriptions[\(index)].external_customer_id",
+                    message: "subscription \"\(subscription.externalId)\" belongs to customer \"\(old.externalCustomerId)\"; a subscription cannot move to another customer"))
+                continue
+            }
+            let customerId = try resolved(customerIds[subscription.externalCustomerId], "customer \(subscription.externalCustomerId)")
+            let planId = try resolved(planIds[subscription.planCode], "plan \(subscription.planCode)")
+            report.record(try catalogStore.save(subscription, customerId: customerId, planId: planId,
+                                                startedAt: subscription.subscriptionAt ?? now),
+                          "subscription \(subscription.externalId)")
+        }
+        for (index, wallet) in catalog.wallets.enumerated() {
+            let customerId = try resolved(customerIds[wallet.externalCustomerId], "customer \(wallet.externalCustomerId)")
+            try writeWallet(wallet, customerId: customerId, index: index)
+        }
+        guard errors.isEmpty else { throw CatalogErrors(errors: errors) }
+        try rebuildMovedRollups()
+    }
+
+    /// Usage rollups are bucketed by the metric's filter keys and the customer's timezone: rebuild
+    /// those of metrics whose keys changed and of subscriptions whose billing timezone moved.
+    private func rebuildMovedRollups() throws {
+        let after = try store.catalog.load()
+        let zonesBefore = stored.ingestCatalog.subscriptions.values.map { ($0.id, $0.billingTimezone) }
+        let zonesAfter = Dictionary(after.ingestCatalog.subscriptions.values.map { ($0.id, $0.billingTimezone) }, uniquingKeysWith: { $1 })
+        let moved = zonesBefore.filter { zonesAfter[$0.0] != $0.1 }.map(\.0).sorted()
+        guard !rollupsToRebuild.isEmpty || !moved.isEmpty else { return }
+        try UsageRollupRebuild.rebuild(codes: rollupsToRebuild, subscriptionIds: moved, catalog: after, store: store)
+    }
+
+    private mutating func writeWallet(_ wallet: Wallet, customerId: Int64, index: Int) throws {
+        let label = "wallet \"\(wallet.name)\" of customer \(wallet.externalCustomerId)"
+        guard let existing = stored.wallets.first(where: { $0.customerId == customerId && $0.definition.name == wallet.name }) else {
+            let walletId = try store.catalog.create(wallet, customerId: customerId)
+            if wallet.grantedCredits > .zero || wallet.paidCredits > .zero {
+                try store.wallets.record([WalletStore.Transaction(
+                    walletId: walletId, direction: .inbound, granted: wallet.grantedCredits, purchased: wallet.paidCredits,
+                    reason: "credits granted when the wallet was created", invoiceId: nil)])
+            }
+            report.created.append(label)
+            return
+        }
+        let old = existing.definition
+        if old == wallet {
+            report.unchanged += 1
+            return
+        }
+        let path = "wallets[\(index)]"
+        if old.paidCredits != wallet.paidCredits || old.grantedCredits != wallet.grantedCredits {
+            errors.append(CatalogError(file: file, path: path,
+                message: "\(label) exists with paid_credits \(old.paidCredits) and granted_credits \(old.grantedCredits); credits in the catalog are granted once, when the wallet is created: add credits with a top-up instead of changing them here"))
+        }
+        if old.currency != wallet.currency || old.rateAmount != wallet.rateAmount {
+            errors.append(CatalogError(file: file, path: path,
+                message: "\(label) exists with currency \(old.currency) and rate_amount \(old.rateAmount); these cannot change once credits were granted: create a wallet with a new name"))
+        }
+        try store.catalog.update(walletId: existing.id, to: wallet)
+        report.updated.append(label)
+    }
+
+    /// The id a reference resolves to; the validator checked every reference, so a miss is a bug.
+    private func resolved(_ id: Int64?, _ name: String) throws -> Int64 {
+        guard let id else { throw CatalogErrors(errors: [CatalogError(file: file, path: "$", message: "\(name) is neither in this file nor stored")]) }
+        return id
+    }
+}

@@ -1,0 +1,120 @@
+import TallyCore
+import TallyStore
+
+/// `tally close`: rates closed periods from the usage rollups and issues one invoice per
+/// customer and period, with its fees and wallet debits, in one transaction each batch; then
+/// writes the invoice JSON files and the period's summary.csv from what was committed.
+public struct CloseStage {
+    let store: Store
+    let outDirectory: String
+
+    public init(database: TallyDatabase, outDirectory: String) {
+        self.store = database.store
+        self.outDirectory = outDirectory
+    }
+
+    public func close(_ scope: CloseScope, now: UTCInstant) throws -> CloseSummary {
+        let catalog = try store.catalog.load()
+        var summary = CloseSummary()
+        let pairs = Self.periodsToClose(scope, catalog: catalog, now: now, summary: &summary)
+        let live = try store.invoices.livePeriods()
+        let open = pairs.filter { customer, period in
+            guard !catalog.activeSubscriptions(of: customer, in: period).isEmpty else { return false }
+            if live[customer.id]?.contains(period.label) == true {
+                summary.alreadyClosed.append("\(customer.externalId) \(period.label)")
+                return false
+            }
+            return true
+        }
+        let rated = try Self.rate(open, catalog: catalog, store: store)
+        summary.unpriced = rated.flatMap(\.unpriced)
+        // Each batch's files are written on another thread while the next batch is issued; what
+        // is left (files of earlier closes gone missing or stale, the summaries) comes after.
+        let writing = BackgroundWork<[String]>()
+        let outDirectory = outDirectory
+        do {
+            summary.issued = try issue(rated.map(\.draft), prefix: catalog.documentNumberPrefix) { numbers in
+                let invoices = try store.invoices.records(numbers: numbers)
+                writing.submit { try InvoiceFileWriter.write(invoices, catalog: catalog, outDirectory: outDirectory) }
+            }
+        } catch {
+            _ = try? writing.results()
+            throw error
+        }
+        let files = InvoiceFileWriter(store: store, catalog: catalog, outDirectory: outDirectory)
+        summary.filesWritten = try writing.results().flatMap { $0 }
+            + files.write(periods: Set(pairs.map(\.1.label)).sorted(), except: Set(summary.issued.map(\.number)))
+        summary.latePeriods = try store.usage.lateSinceInvoiced()
+        return summary
+    }
+
+    /// Rates each (customer, period) pair from the usage rollups with the current catalog; every
+    /// customer must have a subscription live in its period.
+    static func rate(
+        _ pairs: [(customer: StoredCatalog.CustomerRecord, period: BillingPeriod)], catalog: StoredCatalog, store: Store
+    ) throws -> [RatedDraft] {
+        // A rollup's month is the month in its customer's timezone: one query per month serves every timezone.
+        var usage: [CalendarMonth: [Int64: [UsageBucket]]] = [:]
+        for (month, members) in Dictionary(grouping: pairs, by: \.period.calendarMonth) {
+            let ids = members.flatMap { catalog.activeSubscriptions(of: $0.customer, in: $0.period).map(\.id) }
+            usage[month] = try store.usage.buckets(subscriptionIds: ids, month: month)
+        }
+        return pairs.compactMap { customer, period in
+            InvoiceDraft.rate(customer: customer, period: period, catalog: catalog, usage: usage[period.calendarMonth] ?? [:])
+        }
+    }
+
+    /// Issues `drafts` batch by batch, each batch numbered, settled and written in one
+    /// transaction, then calls `committed` with its invoice numbers.
+    private func issue(_ drafts: [InvoiceDraft], prefix: String, committed: ([String]) throws -> Void) throws -> [IssuedInvoice] {
+        var issued: [IssuedInvoice] = []
+        for start in stride(from: 0, to: drafts.count, by: Tuning.closeBatchSize) {
+            let batch = drafts[start..<min(start + Tuning.closeBatchSize, drafts.count)]
+            try Interruption.check()
+            let invoices = try store.transaction { try Self.insert(Array(batch), prefix: prefix, store: store) }
+            CrashPoint.closeAfterBatch.reach()
+            issued += invoices.map(\.summary)
+            try committed(invoices.map(\.number))
+        }
+        return issued
+    }
+
+    /// Numbers, settles and stores `drafts` inside the caller's transaction, each with its
+    /// customer's next number and the wallet credits left at that point of the transaction.
+    static func insert(_ drafts: [InvoiceDraft], prefix: String, store: Store) throws -> [IssuedDraft] {
+        let customerIds = Array(Set(drafts.map(\.customer.id)))
+        var issuer = InvoiceIssuer(prefix: prefix, lastSequences: try store.invoices.lastSequences(customerIds: customerIds),
+                                   wallets: try store.wallets.balances(customerIds: customerIds))
+        let issued = drafts.map { issuer.issue($0) }
+        try store.invoices.insert(issued)
+        return issued
+    }
+
+    /// (customer, period) pairs in scope, in period order then customer order, so invoice numbers
+    /// are assigned deterministically.
+    private static func periodsToClose(
+        _ scope: CloseScope, catalog: StoredCatalog, now: UTCInstant, summary: inout CloseSummary
+    ) -> [(StoredCatalog.CustomerRecord, BillingPeriod)] {
+        var pairs: [(StoredCatalog.CustomerRecord, BillingPeriod)] = []
+        for customer in catalog.customers {
+            switch scope {
+            case .month(let year, let month):
+                guard let period = BillingPeriod(year: year, month: month, timezone: customer.billingTimezone) else { continue }
+                if period.to >= now {
+                    summary.notEnded.append("\(customer.externalId) \(period.label) (ends \(period.to))")
+                    continue
+                }
+                pairs.append((customer, period))
+            case .endedBefore(let asOf):
+                guard let earliest = catalog.subscriptions(of: customer).map(\.startedAt).min(),
+                      var period = BillingPeriod.containing(earliest, timezone: customer.billingTimezone)
+                else { continue }
+                while period.to < asOf && period.to < now {
+                    pairs.append((customer, period))
+                    period = period.next
+                }
+            }
+        }
+        return pairs.sorted { ($0.1.year, $0.1.month, $0.0.sequentialId) < ($1.1.year, $1.1.month, $1.0.sequentialId) }
+    }
+}

@@ -1,0 +1,42 @@
+import TallyCore
+
+/// Which periods `tally close` closes.
+public enum CloseScope: Sendable {
+    /// The named calendar month, in each customer's timezone.
+    case month(year: Int, month: Int)
+    /// Every period that ended before the instant.
+    case endedBefore(UTCInstant)
+}
+
+/// What a close did: invoices issued, periods that were already closed, unpriced usage.
+public struct CloseSummary: Sendable {
+    public var issued: [IssuedInvoice] = []
+    /// "customer period" pairs that already had an invoice: closing again changes nothing.
+    public var alreadyClosed: [String] = []
+    /// Periods named by `--period` that have not ended yet for a customer.
+    public var notEnded: [String] = []
+    public var unpriced: [UnpricedUsage] = []
+    /// Events that arrived after the live invoice of their period was issued: those periods are
+    /// due for `tally reprocess`.
+    public var latePeriods: [LatePeriod] = []
+    public var filesWritten: [String] = []
+
+    public var json: JSONValue {
+        .object(JSONObject([
+            ("invoices", .array(issued.map { invoice in
+                [
+                    "number": .string(invoice.number), "customer": .string(invoice.customer),
+                    "period": .string(invoice.period), "currency": .string(invoice.currency),
+                    "fees_amount_cents": .number(String(invoice.feesAmountCents)),
+                    "prepaid_credit_amount_cents": .number(String(invoice.prepaidCreditAmountCents)),
+                    "total_amount_cents": .number(String(invoice.totalAmountCents)),
+                ]
+            })),
+            ("already_closed", .array(alreadyClosed.map { .string($0) })),
+            ("late_periods", LatePeriod.json(latePeriods)),
+            ("not_ended", .array(notEnded.map { .string($0) })),
+            ("unpriced_usage", .array(unpriced.map(\.json))),
+            ("files_written", .array(filesWritten.map { .string($0) })),
+        ]))
+    }
+}

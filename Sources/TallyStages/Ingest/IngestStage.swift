@@ -1,0 +1,169 @@
+import Foundation
+import TallyCore
+import TallyOutputs
+import TallyReaders
+import TallyStore
+
+/// Progress of a long ingest, reported every few tens of thousands of records.
+public struct IngestProgress: Sendable {
+    public let file: String
+    public let records: Int
+    /// Bytes of the file read so far, and its size (on disk: compressed for `.gz`).
+    public let bytesRead: Int
+    public let fileBytes: Int
+}
+
+/// `tally ingest`: export files in, validated and deduplicated events stored.
+///
+/// Each file is one transaction, which also writes the file's ingest record; a file that fails
+/// stores nothing. Its valid events are first copied straight into `events`, in key-ordered runs,
+/// while their usage is summed for the rollups (`IngestStage+DirectLoad.swift`). That load holds
+/// only when no event of the file repeats a stored event or an earlier line: on the first repeat
+/// it is rolled back, and the file is read again into a staging table, deduplicated and
+/// classified there (`IngestStage+StagedLoad.swift`).
+public struct IngestStage {
+    let store: Store
+    let outDirectory: String
+    let progress: (@Sendable (IngestProgress) -> Void)?
+    /// Rows per key-ordered run of the direct load (smaller in tests, to span several runs).
+    var rowsPerRun = Tuning.ingestRowsPerRun
+
+    public init(database: TallyDatabase, outDirectory: String, progress: (@Sendable (IngestProgress) -> Void)? = nil) {
+        self.store = database.store
+        self.outDirectory = outDirectory
+        self.progress = progress
+    }
+
+    /// Ingests `paths` in order, each after the previous one committed.
+    public func ingest(_ paths: [String]) throws -> IngestSummary {
+        let context = try Context(store: store)
+        return IngestSummary(files: try paths.map { try ingest($0, sha256: nil, context: context) })
+    }
+
+    /// Ingests one file, recording its content checksum when given (`tally run` recognises a file
+    /// seen before by it). A file that cannot be ingested is returned with `failure` set.
+    public func ingest(_ path: String, sha256: String?) throws -> IngestFileSummary {
+        try ingest(path, sha256: sha256, context: Context(store: store))
+    }
+
+    /// The catalog as validation and bucketing need it, loaded once per run.
+    struct Context {
+        let validator: EventValidator
+        let subscriptionNames: [Int64: String]
+        let timezones: [Int64: String]
+
+        init(store: Store) throws {
+            let catalog = try store.catalog.load().ingestCatalog
+            validator = EventValidator(catalog: catalog)
+            subscriptionNames = Dictionary(catalog.subscriptions.values.map { ($0.id, $0.externalId) }, uniquingKeysWith: { $1 })
+            timezones = Dictionary(catalog.subscriptions.values.map { ($0.id, $0.billingTimezone) }, uniquingKeysWith: { $1 })
+        }
+    }
+
+    /// An event whose subscription's billing timezone this system's timezone database does not
+    /// know: its month cannot be told, so its file is not ingested.
+    struct UnknownBillingTimezone: Error, CustomStringConvertible {
+        let subscription: String
+        let timezone: String
+        var description: String {
+            "subscription \(subscription) is billed in timezone \"\(timezone)\", which this system's timezone database does not know: fix the customer's timezone in the catalog"
+        }
+    }
+
+    private func ingest(_ path: String, sha256: String?, context: Context) throws -> IngestFileSummary {
+        try Interruption.check()
+        do {
+            return try ingest(path, sha256: sha256, in: context)
+        } catch let error as ExportReadError {
+            return IngestFileSummary(path: path, failure: error.description)
+        } catch let error as UnknownBillingTimezone {
+            return IngestFileSummary(path: path, failure: "\(path): \(error)")
+        } catch where Store.isRefusedStatement(error) {
+            return IngestFileSummary(path: path, failure: "\(path): \(error)")
+        }
+    }
+
+    private func ingest(_ path: String, sha256: String?, in context: Context) throws -> IngestFileSummary {
+        let format = try ExportFormat(path: path)
+        let rejects = try RejectsFile(outDirectory: outDirectory, exportPath: path)
+        var file = IngestFileSummary(path: path)
+        try store.transaction {
+            let ingestId = try store.events.beginIngest(
+                source: path, path: URL(fileURLWithPath: path).standardizedFileURL.path, format: format.rawValue, sha256: sha256)
+            do {
+                file = try store.savepoint { try loadDirect(path, ingestId: ingestId, rejects: rejects, context: context) }
+            } catch let error where Self.refusesDirectLoad(error) {
+                rejects.reset()
+                file = try loadStaged(path, ingestId: ingestId, rejects: rejects, context: context)
+            }
+            CrashPoint.ingestBeforeCommit.reach()
+            try store.events.finishIngest(ingestId, EventStore.IngestCounts(
+                read: file.read, accepted: file.accepted, duplicates: file.duplicates,
+                rejectedByReason: file.rejectedByReason, latePeriods: file.latePeriods))
+        }
+        CrashPoint.ingestAfterCommit.reach()
+        try rejects.commit()
+        file.rejectsFile = rejects.count > 0 ? rejects.finalPath : nil
+        return file
+    }
+
+    /// Why the direct load gives way to the staged one.
+    enum DirectLoadRefusal: Error {
+        /// An event repeats a key: deduplication must classify it.
+        case repeatedKey
+        /// The usage of a bucket exceeds 38 digits: SQL sums it.
+        case unsummable
+    }
+
+    private static func refusesDirectLoad(_ error: any Error) -> Bool {
+        switch error {
+        case is DirectLoadRefusal, is KeyOrderedEventRows.DuplicateKey, is EventStore.KeyAlreadyStored: true
+        default: false
+        }
+    }
+
+    /// Reads the file, writing its rejects, and calls `accept` with each valid event's record, the
+    /// event, and the filter values of its usage bucket (JSON text).
+    static func readEvents(
+        _ path: String, into file: inout IngestFileSummary, rejects: RejectsFile, validator: EventValidator,
+        progress: (@Sendable (IngestProgress) -> Void)?, _ accept: (ExportRecord, ValidatedEvent, String) throws -> Void
+    ) throws {
+        let reader = try ExportReader(path: path)
+        file.format = reader.format
+        try reader.forEachRecord { record in
+            file.read += 1
+            if file.read % Tuning.ingestProgressInterval == 0 {
+                try Interruption.check()
+                progress?(IngestProgress(file: path, records: file.read, bytesRead: reader.bytesRead, fileBytes: reader.fileBytes))
+            }
+            switch record.content.flatMap({ validator.validate($0) }) {
+            case .success(let event):
+                try accept(record, event, event.propertiesJSON(only: validator.catalog.metrics[event.code]?.filterValues ?? [:]))
+            case .failure(let rejection):
+                file.rejectedByReason[rejection.reason, default: 0] += 1
+                try rejects.write(line: record.line, reason: rejection.reason, message: rejection.message, raw: record.raw)
+            }
+        }
+    }
+
+    /// The month of `event`'s usage bucket; throws when its subscription's timezone is unknown here.
+    static func month(of event: ValidatedEvent, in usage: MonthlyUsage, context: Context) throws -> CalendarMonth {
+        guard let month = usage.month(of: event) else {
+            throw UnknownBillingTimezone(subscription: context.subscriptionNames[event.subscriptionId] ?? String(event.subscriptionId),
+                                         timezone: context.timezones[event.subscriptionId] ?? "?")
+        }
+        return month
+    }
+}
+
+extension IngestStage {
+    /// Why `path` cannot be an export, judging by its name; nil when it names a CSV or NDJSON file.
+    public static func formatProblem(of path: String) -> String? {
+        do {
+            _ = try ExportFormat(path: path)
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+}

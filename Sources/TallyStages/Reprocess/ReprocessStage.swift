@@ -1,0 +1,169 @@
+import TallyCore
+import TallyStore
+
+/// Why `tally reprocess` did nothing.
+public enum ReprocessError: Error, CustomStringConvertible {
+    /// No customer has this external id.
+    case unknownCustomer(String)
+    /// No customer has a live invoice for the period.
+    case periodNotClosed(String)
+    /// Invoices to void were voided by someone else between reading and writing them.
+    case invoicesChanged(period: String)
+
+    public var description: String {
+        switch self {
+        case .unknownCustomer(let id):
+            "no customer has external_id \"\(id)\": check --customer against the catalog"
+        case .periodNotClosed(let period):
+            "period \(period) is not closed for any customer, so there is nothing to reprocess: run tally close --period \(period) first"
+        case .invoicesChanged(let period):
+            "invoices of \(period) were voided by another process while reprocessing; nothing was changed: run tally reprocess again"
+        }
+    }
+}
+
+/// `tally reprocess`: re-rates a closed period from the usage rollups, which hold every stored
+/// event, late ones included, with the current catalog, exactly as close would rate it now.
+///
+/// An invoice whose fee lines come out the same stays as it is. Every other one is replaced in one
+/// transaction: the old invoice is voided (it keeps its number), the wallet credits it took are
+/// returned to their wallets as inbound transactions linked to it, and a new invoice is issued with
+/// the customer's next number and wallet credits applied anew. The period's files are then rewritten
+/// from the store. A dry run computes the same and writes nothing.
+public struct ReprocessStage {
+    let store: Store
+    let outDirectory: String
+
+    public init(database: TallyDatabase, outDirectory: String) {
+        self.store = database.store
+        self.outDirectory = outDirectory
+    }
+
+    /// A live invoice as stored: its header, fee lines and the wallet credits it took.
+    struct LiveInvoice {
+        let record: InvoiceRecord
+        let fees: [FeeLine]
+        /// Credits taken net of any returned, per wallet, in the order they were taken.
+        let credits: [WalletCredits]
+
+        var header: InvoiceRecord.Header { record.header }
+    }
+
+    /// What reprocessing one invoice comes to: the re-rated draft, the fee lines that differ, and
+    /// the amounts the new invoice would have.
+    struct InvoicePlan {
+        let invoice: LiveInvoice
+        let draft: InvoiceDraft
+        let unpriced: [UnpricedUsage]
+        let changes: [FeeChange]
+        let newAmounts: InvoiceAmounts
+    }
+
+    /// Reprocesses the calendar month `year`-`month` for every customer with a live invoice for it,
+    /// or only for the customer whose external id is `customer`.
+    public func reprocess(year: Int, month: Int, customer externalId: String? = nil, dryRun: Bool = false) throws -> ReprocessSummary {
+        let label = CalendarMonth(year: year, month: month).label
+        let catalog = try store.catalog.load()
+        var summary = ReprocessSummary(period: label, dryRun: dryRun)
+        var customers = catalog.customers
+        if let externalId {
+            customers = customers.filter { $0.externalId == externalId }
+            guard !customers.isEmpty else { throw ReprocessError.unknownCustomer(externalId) }
+        }
+        let live = try liveInvoices(period: label, catalog: catalog)
+        guard !live.isEmpty else { throw ReprocessError.periodNotClosed(label) }
+
+        var pairs: [(customer: StoredCatalog.CustomerRecord, period: BillingPeriod, invoice: LiveInvoice)] = []
+        for customer in customers {
+            guard let period = BillingPeriod(year: year, month: month, timezone: customer.billingTimezone) else { continue }
+            if let invoice = live[customer.id] {
+                pairs.append((customer, period, invoice))
+            } else if externalId != nil || !catalog.activeSubscriptions(of: customer, in: period).isEmpty {
+                summary.notClosed.append(customer.externalId)
+            }
+        }
+
+        let plans = try compare(pairs, catalog: catalog)
+        let changed = plans.filter { !$0.changes.isEmpty }
+        var issued: [Int64: IssuedInvoice] = [:]
+        if !dryRun && !changed.isEmpty {
+            try Interruption.check()
+            let invoices = try store.transaction { try reissue(changed, prefix: catalog.documentNumberPrefix, period: label) }
+            for (plan, invoice) in zip(changed, invoices) { issued[plan.invoice.header.id] = invoice.summary }
+        }
+        for plan in plans {
+            let invoice = plan.invoice.header
+            let reissued = issued[invoice.id]
+            let outcome: ReprocessedInvoice.Outcome = plan.changes.isEmpty ? .unchanged : dryRun ? .wouldReissue : .reissued
+            let new = reissued.map {
+                InvoiceAmounts(feesAmountCents: $0.feesAmountCents, prepaidCreditAmountCents: $0.prepaidCreditAmountCents,
+                               totalAmountCents: $0.totalAmountCents)
+            } ?? (plan.changes.isEmpty ? invoice.amounts : plan.newAmounts)
+            summary.invoices.append(ReprocessedInvoice(
+                customer: plan.draft.customer.externalId, period: label,
+                currency: plan.changes.isEmpty ? invoice.currency : plan.draft.currency,
+                outcome: outcome, oldNumber: invoice.number, newNumber: reissued?.number, old: invoice.amounts, new: new,
+                changes: plan.changes))
+            if !plan.changes.isEmpty { summary.unpriced += plan.unpriced }
+        }
+        if !dryRun {
+            summary.filesWritten = try InvoiceFileWriter(store: store, catalog: catalog, outDirectory: outDirectory).write(periods: [label])
+        }
+        return summary
+    }
+
+    // MARK: Comparing
+
+    /// Re-rates each customer's period and compares the result with its live invoice.
+    private func compare(
+        _ pairs: [(customer: StoredCatalog.CustomerRecord, period: BillingPeriod, invoice: LiveInvoice)], catalog: StoredCatalog
+    ) throws -> [InvoicePlan] {
+        let billable = pairs.filter { !catalog.activeSubscriptions(of: $0.customer, in: $0.period).isEmpty }
+        var rated: [Int64: RatedDraft] = [:]
+        for draft in try CloseStage.rate(billable.map { ($0.customer, $0.period) }, catalog: catalog, store: store) {
+            rated[draft.draft.customer.id] = draft
+        }
+        let wallets = try store.wallets.balances(customerIds: pairs.map(\.customer.id))
+        return pairs.map { customer, period, invoice in
+            // A customer whose subscriptions no longer reach into the period has nothing left to bill.
+            let rating = rated[customer.id]
+                ?? RatedDraft(draft: InvoiceDraft(customer: customer, period: period, currency: invoice.header.currency, fees: []),
+                              unpriced: [])
+            let draft = rating.draft
+            let changes = FeeChange.between(old: invoice.fees, new: draft.fees.map { FeeLine(subscriptionId: $0.subscriptionId, fee: $0.fee) })
+            // The credits are applied as the writer will apply them once the old invoice's are returned.
+            let balances = (wallets[customer.id] ?? []).map { $0.returning(invoice.credits) }
+            return InvoicePlan(invoice: invoice, draft: draft, unpriced: rating.unpriced, changes: changes,
+                               newAmounts: InvoiceAmounts(draft.settle(against: balances).totals))
+        }
+    }
+
+    /// The period's live invoices by customer id, with their fee lines and wallet credits.
+    private func liveInvoices(period: String, catalog: StoredCatalog) throws -> [Int64: LiveInvoice] {
+        let records = try store.invoices.live(period: period)
+        guard !records.isEmpty else { return [:] }
+        let credits = try store.wallets.creditsTaken(invoiceIds: records.map(\.header.id))
+        var invoices: [Int64: LiveInvoice] = [:]
+        for record in records {
+            let fees = record.fees.map { fee in
+                fee.line(externalSubscriptionId: catalog.subscription(id: fee.subscriptionId)?.externalId ?? String(fee.subscriptionId))
+            }
+            invoices[record.header.customerId] = LiveInvoice(record: record, fees: fees, credits: credits[record.header.id] ?? [])
+        }
+        return invoices
+    }
+
+    // MARK: Writing
+
+    /// Voids the planned invoices, returns their credits and issues their replacements, inside the
+    /// caller's transaction. Returns the new invoices in plan order.
+    private func reissue(_ plans: [InvoicePlan], prefix: String, period: String) throws -> [IssuedDraft] {
+        do {
+            try store.invoices.void(plans.map { ($0.invoice.header.id, $0.invoice.header.number) },
+                                    returning: Dictionary(plans.map { ($0.invoice.header.id, $0.invoice.credits) }, uniquingKeysWith: { $1 }))
+        } catch is InvoiceStore.InvoicesChanged {
+            throw ReprocessError.invoicesChanged(period: period)
+        }
+        return try CloseStage.insert(plans.map(\.draft), prefix: prefix, store: store)
+    }
+}

@@ -1,0 +1,223 @@
+import Foundation
+import TallyCore
+import TallyPostgres
+
+/// The events table and the ingest records (one row per export file ingested, committed with its
+/// events). Events are unique by (subscription, transaction id); an event is found again through
+/// its export and line (`ingest_id`, `source_line`).
+///
+/// Two ways in: `copy` sends rows straight into `events` (an export whose keys are all new), and
+/// the staging methods load a file into a temporary table first, to keep the first line of each
+/// key and classify the rest.
+public struct EventStore {
+    let connection: PostgresConnection
+
+    /// The columns `KeyOrderedEventRows` encodes, in its order.
+    static let eventColumns = #"subscription_id, transaction_id, code, "timestamp", properties, units, ingest_id, source_line"#
+
+    // MARK: Ingest records
+
+    /// Records the start of an export's ingest (inside its transaction); returns the ingest's id.
+    public func beginIngest(source: String, path: String, format: String, sha256: String?) throws -> Int64 {
+        try connection.queryValue("""
+            INSERT INTO ingests (source, path, format, sha256, started_at, read, accepted, duplicates, rejected, rejected_by_reason)
+            VALUES ($1, $2, $3, $4, now(), 0, 0, 0, 0, '{}') RETURNING id
+            """, [source, path, format, sha256], column: "id")
+    }
+
+    /// What an export's ingest counted.
+    public struct IngestCounts: Sendable {
+        public let read: Int
+        public let accepted: Int
+        public let duplicates: Int
+        public let rejectedByReason: [RejectReason: Int]
+        public let latePeriods: [LatePeriod]
+
+        public init(read: Int, accepted: Int, duplicates: Int, rejectedByReason: [RejectReason: Int], latePeriods: [LatePeriod]) {
+            self.read = read
+            self.accepted = accepted
+            self.duplicates = duplicates
+            self.rejectedByReason = rejectedByReason
+            self.latePeriods = latePeriods
+        }
+    }
+
+    /// Records what the ingest counted (the table checks that the counts reconcile).
+    public func finishIngest(_ id: Int64, _ counts: IngestCounts) throws {
+        let reasons = JSONValue.object(JSONObject(counts.rejectedByReason.sorted { $0.key < $1.key }
+            .map { ($0.key.rawValue, .number(String($0.value))) }))
+        try connection.execute("""
+            UPDATE ingests SET read = $2, accepted = $3, duplicates = $4, rejected = $5,
+                rejected_by_reason = $6::jsonb, late_periods = $7::jsonb, finished_at = now()
+            WHERE id = $1
+            """, [id, counts.read, counts.accepted, counts.duplicates, counts.rejectedByReason.values.reduce(0, +),
+                  reasons.serialized, LatePeriod.json(counts.latePeriods).serialized])
+    }
+
+    /// An export ingested before with the same content (by SHA-256), if any: its name and when.
+    public func ingest(withChecksum sha256: String) throws -> (source: String, finishedAt: UTCInstant)? {
+        struct Row: Decodable { let source: String; let finishedAt: UTCInstant }
+        return try connection.queryFirst(
+            "SELECT source, finished_at FROM ingests WHERE sha256 = $1 ORDER BY id LIMIT 1", [sha256], as: Row.self)
+            .map { ($0.source, $0.finishedAt) }
+    }
+
+    // MARK: The direct load
+
+    /// Sends rows straight into `events` by one binary COPY: `send` is called with a function that
+    /// sends one key-ordered run. Throws `KeyAlreadyStored` when the unique index meets a stored key.
+    public func copy(_ send: (_ run: (KeyOrderedEventRows) throws -> Void) throws -> Void) throws {
+        do {
+            try connection.copyIn("COPY events (\(Self.eventColumns)) FROM STDIN (FORMAT binary)") { copy in
+                copy.beginBinary()
+                try send { run in try run.write(into: &copy) }
+                try copy.endBinary()
+            }
+        } catch let error as PostgresError where error.code == .uniqueViolation {
+            throw KeyAlreadyStored()
+        }
+    }
+
+    /// A row sent by `copy` has the key of a stored event.
+    public struct KeyAlreadyStored: Error {}
+
+    /// Whether any of `keys` is already stored.
+    public func containsAny(_ keys: [(subscriptionId: Int64, transactionId: String)]) throws -> Bool {
+        try connection.queryValue("""
+            SELECT EXISTS (SELECT 1 FROM unnest($1::bigint[], $2::text[]) k (subscription_id, transaction_id)
+                           JOIN events e USING (subscription_id, transaction_id)) AS stored
+            """, [keys.map(\.subscriptionId), keys.map(\.transactionId)], column: "stored")
+    }
+
+    // MARK: The staged load
+
+    /// A valid event of the export as staged: where it came from, what it is, its usage bucket.
+    public struct StagedEvent {
+        public let line: Int
+        public let event: ValidatedEvent
+        /// The record as it was in the file, for the rejects file if it turns out a conflict.
+        public let raw: String
+        /// Its usage bucket: the month and the filter values (JSON object text).
+        public let month: CalendarMonth
+        public let filterValues: String
+
+        public init(line: Int, event: ValidatedEvent, raw: String, month: CalendarMonth, filterValues: String) {
+            self.line = line
+            self.event = event
+            self.raw = raw
+            self.month = month
+            self.filterValues = filterValues
+        }
+    }
+
+    /// Creates the transaction's staging table and fills it by one binary COPY: `stage` is called
+    /// with a function that adds one event.
+    public func stage(_ fill: (_ add: (StagedEvent) throws -> Void) throws -> Void) throws {
+        try connection.execute("""
+            CREATE TEMP TABLE staging (
+                line bigint NOT NULL, subscription_id bigint NOT NULL, transaction_id text NOT NULL,
+                code text NOT NULL, "timestamp" timestamptz NOT NULL, properties jsonb NOT NULL,
+                units numeric NOT NULL, raw text NOT NULL, month date NOT NULL, filter_values jsonb NOT NULL
+            ) ON COMMIT DROP
+            """)
+        try connection.copyIn("COPY staging FROM STDIN (FORMAT binary)") { copy in
+            copy.beginBinary()
+            try fill { staged in
+                let event = staged.event
+                try copy.beginRow(columns: 10)
+                copy.appendBigint(Int64(staged.line))
+                copy.appendBigint(event.subscriptionId)
+                copy.appendText(event.transactionId)
+                copy.appendText(event.code)
+                copy.appendTimestamp(microsecondsSinceUnixEpoch: event.timestamp.microsecondsSinceEpoch)
+                copy.appendJSONB(event.propertiesJSON)
+                copy.appendNumeric(event.units)
+                copy.appendText(staged.raw)
+                copy.appendDate(year: staged.month.year, month: staged.month.month, day: 1)
+                copy.appendJSONB(staged.filterValues)
+            }
+            try copy.endBinary()
+        }
+    }
+
+    /// Moves the staged rows into `events`, in key order (so the unique index is walked once, not
+    /// probed at random), the first line of a key winning; returns how many were inserted.
+    public func storeStaged(ingestId: Int64) throws -> Int {
+        try connection.execute("""
+            INSERT INTO events (subscription_id, transaction_id, code, "timestamp", properties, units, ingest_id, source_line)
+            SELECT subscription_id, transaction_id, code, "timestamp", properties, units, $1, line
+            FROM staging ORDER BY subscription_id, transaction_id, line
+            ON CONFLICT (subscription_id, transaction_id) DO NOTHING
+            """, [ingestId])
+    }
+
+    /// A staged line whose key is held by another event with a different meaning.
+    public struct Conflict: Decodable, Sendable {
+        public let line: Int
+        public let raw: String
+        public let subscriptionId: Int64
+        public let transactionId: String
+        /// Whether the event holding the key is an earlier line of this export.
+        public let heldByThisExport: Bool
+        public let holderLine: Int
+        /// The export the holding event came from.
+        public let holderSource: String
+    }
+
+    /// Classifies the staged rows `storeStaged` did not insert: a duplicate when it equals, in
+    /// meaning, the event holding its key (stored before, or an earlier line of this export), a
+    /// conflict otherwise. Removes them all from `staging`, which then holds exactly the accepted
+    /// events. Returns the duplicates' count and the conflicts, in line order.
+    public func classifyRefused(ingestId: Int64) throws -> (duplicates: Int, conflicts: [Conflict]) {
+        try connection.execute("""
+            CREATE TEMP TABLE refused ON COMMIT DROP AS
+            SELECT s.line, s.raw, s.subscription_id, s.transaction_id,
+                   (e.code, e."timestamp", e.properties) = (s.code, s."timestamp", s.properties) AS same,
+                   e.ingest_id AS holder_ingest, e.source_line AS holder_line
+            FROM staging s JOIN events e USING (subscription_id, transaction_id)
+            WHERE NOT (e.ingest_id = $1 AND e.source_line = s.line)
+            """, [ingestId])
+        try connection.execute("DELETE FROM staging s USING refused r WHERE r.line = s.line")
+        let duplicates: Int = try connection.queryValue("SELECT count(*) AS duplicates FROM refused WHERE same", column: "duplicates")
+        let conflicts = try connection.query("""
+            SELECT r.line, r.raw, r.subscription_id, r.transaction_id, r.holder_ingest = $1 AS held_by_this_export,
+                   r.holder_line, i.source AS holder_source
+            FROM refused r JOIN ingests i ON i.id = r.holder_ingest
+            WHERE NOT r.same ORDER BY r.line
+            """, [ingestId], as: Conflict.self)
+        return (duplicates, conflicts)
+    }
+
+    // MARK: Reading back
+
+    /// Whether any event of metric `code` is stored.
+    public func hasEvents(code: String) throws -> Bool {
+        try connection.queryValue("SELECT EXISTS (SELECT 1 FROM events WHERE code = $1) AS stored", [code], column: "stored")
+    }
+
+    /// Streams the stored events of the metrics `codes` and of the subscriptions `subscriptionIds`,
+    /// as validated events (properties as stored: canonical text), in no particular order.
+    public func forEachEvent(codes: [String], subscriptionIds: [Int64], _ body: (ValidatedEvent) throws -> Void) throws {
+        struct Row: Decodable {
+            let subscriptionId: Int64, transactionId: String, code: String, timestamp: UTCInstant
+            let properties: String, units: ExactDecimal
+        }
+        try connection.forEachRow("""
+            SELECT subscription_id, transaction_id, code, "timestamp", properties::text AS properties, units FROM events
+            WHERE code = ANY ($1::text[]) OR subscription_id = ANY ($2::bigint[])
+            """, [codes, subscriptionIds], as: Row.self) { row in
+            guard case .object(let object)? = try? JSONParser.parse(row.properties) else {
+                throw StoredEventError(description: "event \(row.transactionId) of subscription id \(row.subscriptionId) has properties that are not an object")
+            }
+            try body(ValidatedEvent(
+                subscriptionId: row.subscriptionId, transactionId: row.transactionId, code: row.code, timestamp: row.timestamp,
+                properties: object.entries.map { ($0.key, $0.value.stringValue ?? $0.value.serialized) }.sorted { $0.key < $1.key },
+                units: row.units))
+        }
+    }
+}
+
+/// A stored event that is not as ingest writes events.
+public struct StoredEventError: Error, CustomStringConvertible {
+    public let description: String
+}

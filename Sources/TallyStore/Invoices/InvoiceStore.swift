@@ -1,0 +1,212 @@
+import TallyCore
+import TallyPostgres
+
+/// Invoices and their fees. An invoice, its fees and its wallet debits are written together,
+/// inside the caller's transaction; a customer has at most one live (not voided) invoice per period.
+public struct InvoiceStore {
+    let connection: PostgresConnection
+
+    // MARK: Issuing
+
+    /// The periods (`YYYY-MM`) each customer has a live invoice for, by customer id.
+    public func livePeriods() throws -> [Int64: Set<String>] {
+        struct Row: Decodable { let customerId: Int64; let period: String }
+        var periods: [Int64: Set<String>] = [:]
+        for row in try connection.query("SELECT customer_id, period FROM invoices WHERE status <> 'voided'", as: Row.self) {
+            periods[row.customerId, default: []].insert(row.period)
+        }
+        return periods
+    }
+
+    /// Each customer's highest invoice sequence so far, by customer id (customers without invoices left out).
+    public func lastSequences(customerIds: [Int64]) throws -> [Int64: Int] {
+        struct Row: Decodable { let customerId: Int64; let sequence: Int }
+        let rows = try connection.query("""
+            SELECT customer_id, max(sequential_id) AS sequence FROM invoices
+            WHERE customer_id = ANY ($1::bigint[]) GROUP BY customer_id
+            """, [customerIds], as: Row.self)
+        return Dictionary(rows.map { ($0.customerId, $0.sequence) }, uniquingKeysWith: max)
+    }
+
+    /// Writes `issued` (numbered and settled by `InvoiceIssuer`): each invoice with its fees and
+    /// its wallet debits, by COPY. Returns the invoices' ids, in order.
+    @discardableResult
+    public func insert(_ issued: [IssuedDraft]) throws -> [Int64] {
+        guard !issued.isEmpty else { return [] }
+        // The ids, taken in one round trip, so that invoices, fees and debits all go by COPY.
+        struct Id: Decodable { let id: Int64 }
+        let ids = try connection.query("SELECT nextval('invoices_id_seq') AS id FROM generate_series(1, $1)", [issued.count], as: Id.self)
+            .map(\.id)
+        guard ids.count == issued.count else {
+            throw PostgresDecodingError(query: "nextval('invoices_id_seq')", column: "id", message: "expected \(issued.count) ids, got \(ids.count)")
+        }
+        try connection.copyIn("""
+            COPY invoices (id, number, customer_id, sequential_id, period, period_from, period_to, issuing_date,
+                currency, status, payment_status, fees_amount_cents, taxes_amount_cents,
+                sub_total_excluding_taxes_amount_cents, sub_total_including_taxes_amount_cents,
+                prepaid_credit_amount_cents, prepaid_granted_credit_amount_cents, prepaid_purchased_credit_amount_cents,
+                total_amount_cents) FROM STDIN
+            """) { copy in
+            for (id, invoice) in zip(ids, issued) {
+                let period = invoice.draft.period, totals = invoice.totals
+                try copy.writeRow([
+                    id, invoice.number, invoice.draft.customer.id, invoice.sequentialId, period.label, period.from, period.to,
+                    period.issuingDate, invoice.draft.currency, InvoiceStatus.finalized.rawValue, invoice.paymentStatus.rawValue,
+                    totals.feesAmountCents, totals.taxesAmountCents, totals.subTotalExcludingTaxesAmountCents,
+                    totals.subTotalIncludingTaxesAmountCents, totals.prepaidCreditAmountCents,
+                    totals.prepaidGrantedCreditAmountCents, totals.prepaidPurchasedCreditAmountCents, totals.totalAmountCents,
+                ])
+            }
+        }
+        try connection.copyIn("""
+            COPY fees (invoice_id, subscription_id, fee_type, item_code, item_name, invoice_display_name,
+                filter_invoice_display_name, filters, units, events_count, precise_amount, amount_cents, unpriced,
+                from_date, to_date, position) FROM STDIN
+            """) { copy in
+            for (id, invoice) in zip(ids, issued) {
+                for (position, line) in invoice.draft.fees.enumerated() {
+                    let fee = line.fee
+                    try copy.writeRow([
+                        id, line.subscriptionId, fee.kind.rawValue, fee.itemCode, fee.itemName, fee.invoiceDisplayName,
+                        fee.filterInvoiceDisplayName, fee.filters?.json.serialized, fee.units, fee.eventsCount,
+                        fee.preciseAmount, fee.amountCents, fee.unpriced, fee.from, fee.to, position,
+                    ])
+                }
+            }
+        }
+        try WalletStore(connection: connection).record(zip(ids, issued).flatMap { id, invoice in
+            invoice.debits.map { debit in
+                WalletStore.Transaction(walletId: debit.walletId, direction: .outbound, granted: debit.grantedCredits,
+                                        purchased: debit.purchasedCredits, reason: "applied to invoice \(invoice.number)", invoiceId: id)
+            }
+        })
+        return ids
+    }
+
+    /// Voids the live invoices `invoices` (id and number): each keeps its number, and the wallet
+    /// credits it took (`credits`, by invoice id) go back to their wallets. Throws
+    /// `InvoicesChanged` when one was no longer live.
+    public func void(_ invoices: [(id: Int64, number: String)], returning credits: [Int64: [WalletCredits]]) throws {
+        let voided = try connection.execute(
+            "UPDATE invoices SET status = 'voided', voided_at = now() WHERE id = ANY ($1::bigint[]) AND status <> 'voided'",
+            [invoices.map(\.id)])
+        guard voided == invoices.count else { throw InvoicesChanged() }
+        try WalletStore(connection: connection).record(invoices.flatMap { invoice in
+            (credits[invoice.id] ?? []).map { taken in
+                WalletStore.Transaction(walletId: taken.walletId, direction: .inbound, granted: taken.granted, purchased: taken.purchased,
+                                        reason: "returned by voided invoice \(invoice.number)", invoiceId: invoice.id)
+            }
+        })
+    }
+
+    /// Invoices to void were voided by another process meanwhile.
+    public struct InvoicesChanged: Error {}
+
+    // MARK: Reading
+
+    /// The live invoices of `period` (`YYYY-MM`), with their fees, in number order.
+    public func live(period: String) throws -> [InvoiceRecord] {
+        try read(Self.liveOfPeriod, [period])
+    }
+
+    /// The invoices numbered `numbers`, with their fees, in number order.
+    public func records(numbers: [String]) throws -> [InvoiceRecord] {
+        try read(Self.byNumbers, [numbers])
+    }
+
+    /// Every invoice of `period` (`YYYY-MM`) but those numbered `excluded`, with their fees, in number order.
+    public func records(period: String, excluding excluded: [String]) throws -> [InvoiceRecord] {
+        try read(Self.ofPeriodExcept, [period, excluded])
+    }
+
+    /// Every invoice of `period`, voided ones included, in number order.
+    public func summary(period: String) throws -> [InvoiceSummaryRow] {
+        struct Row: Decodable {
+            let number: String, customer: String, currency: String, status: InvoiceStatus
+            let feesAmountCents: Int64, prepaidCreditAmountCents: Int64, totalAmountCents: Int64
+            var summary: InvoiceSummaryRow {
+                InvoiceSummaryRow(number: number, customer: customer, currency: currency, status: status,
+                                  feesAmountCents: feesAmountCents, prepaidCreditAmountCents: prepaidCreditAmountCents,
+                                  totalAmountCents: totalAmountCents)
+            }
+        }
+        return try connection.query("""
+            SELECT i.number, c.external_id AS customer, i.currency, i.status, i.fees_amount_cents,
+                   i.prepaid_credit_amount_cents, i.total_amount_cents
+            FROM invoices i JOIN customers c ON c.id = i.customer_id WHERE i.period = $1 ORDER BY i.number
+            """, [period], as: Row.self).map(\.summary)
+    }
+
+    // MARK: Invoice records
+
+    /// Which invoices `read` reads: a condition on `i` (invoices), and its parameters.
+    private static let liveOfPeriod: StaticString = "i.period = $1 AND i.status <> 'voided'"
+    private static let byNumbers: StaticString = "i.number = ANY ($1::text[])"
+    private static let ofPeriodExcept: StaticString = "i.period = $1 AND i.number <> ALL ($2::text[])"
+
+    private func read(_ condition: StaticString, _ parameters: [any PostgresEncodable]) throws -> [InvoiceRecord] {
+        let headers = try connection.query("""
+            SELECT i.id, i.lago_id, i.sequential_id, i.number, i.customer_id, i.period, i.issuing_date, i.currency,
+                   i.status, i.payment_status, i.fees_amount_cents, i.taxes_amount_cents,
+                   i.sub_total_excluding_taxes_amount_cents, i.sub_total_including_taxes_amount_cents,
+                   i.prepaid_credit_amount_cents, i.prepaid_granted_credit_amount_cents,
+                   i.prepaid_purchased_credit_amount_cents, i.total_amount_cents, i.voided_at, i.created_at
+            FROM invoices i WHERE \(condition) ORDER BY i.number
+            """, parameters, as: HeaderRow.self)
+        guard !headers.isEmpty else { return [] }
+        var fees: [Int64: [InvoiceRecord.Fee]] = [:]
+        for row in try connection.query("""
+            SELECT f.invoice_id, f.lago_id, f.subscription_id, f.fee_type, f.item_code, f.item_name, f.invoice_display_name,
+                   f.filter_invoice_display_name, f.filters::text AS filters, f.units, f.events_count, f.precise_amount, f.amount_cents,
+                   f.from_date, f.to_date
+            FROM fees f WHERE f.invoice_id = ANY ($1::bigint[]) ORDER BY f.invoice_id, f.position
+            """, [headers.map(\.id)], as: FeeRow.self) {
+            fees[row.invoiceId, default: []].append(try row.fee())
+        }
+        return headers.map { InvoiceRecord(header: $0.header, fees: fees[$0.id] ?? []) }
+    }
+
+    private struct HeaderRow: Decodable {
+        let id: Int64, lagoId: String, sequentialId: Int, number: String, customerId: Int64, period: String
+        let issuingDate: String, currency: String, status: InvoiceStatus, paymentStatus: PaymentStatus
+        let feesAmountCents: Int64, taxesAmountCents: Int64
+        let subTotalExcludingTaxesAmountCents: Int64, subTotalIncludingTaxesAmountCents: Int64
+        let prepaidCreditAmountCents: Int64, prepaidGrantedCreditAmountCents: Int64, prepaidPurchasedCreditAmountCents: Int64
+        let totalAmountCents: Int64, voidedAt: UTCInstant?, createdAt: UTCInstant
+
+        var header: InvoiceRecord.Header {
+            InvoiceRecord.Header(
+                id: id, lagoId: lagoId, sequentialId: sequentialId, number: number, customerId: customerId, period: period,
+                issuingDate: issuingDate, currency: currency, status: status, paymentStatus: paymentStatus,
+                feesAmountCents: feesAmountCents, taxesAmountCents: taxesAmountCents,
+                subTotalExcludingTaxesAmountCents: subTotalExcludingTaxesAmountCents,
+                subTotalIncludingTaxesAmountCents: subTotalIncludingTaxesAmountCents,
+                prepaidCreditAmountCents: prepaidCreditAmountCents, prepaidGrantedCreditAmountCents: prepaidGrantedCreditAmountCents,
+                prepaidPurchasedCreditAmountCents: prepaidPurchasedCreditAmountCents, totalAmountCents: totalAmountCents,
+                voidedAt: voidedAt, createdAt: createdAt)
+        }
+    }
+
+    private struct FeeRow: Decodable {
+        let invoiceId: Int64, lagoId: String, subscriptionId: Int64, feeType: DraftFee.Kind, itemCode: String, itemName: String
+        let invoiceDisplayName: String?, filterInvoiceDisplayName: String?, filters: String?
+        let units: ExactDecimal, eventsCount: Int, preciseAmount: ExactDecimal, amountCents: Int64
+        let fromDate: UTCInstant, toDate: UTCInstant
+
+        func fee() throws -> InvoiceRecord.Fee {
+            var conditions: [FilterCondition]?
+            if let filters {
+                guard let parsed = (try? JSONParser.parse(filters)).flatMap({ [FilterCondition](json: $0) }) else {
+                    throw PostgresDecodingError(query: "fees of invoice \(invoiceId)", column: "filters",
+                                                message: "\(filters) is not an object of value lists")
+                }
+                conditions = parsed
+            }
+            return InvoiceRecord.Fee(
+                lagoId: lagoId, subscriptionId: subscriptionId, kind: feeType, itemCode: itemCode, itemName: itemName,
+                invoiceDisplayName: invoiceDisplayName, filterInvoiceDisplayName: filterInvoiceDisplayName, filters: conditions,
+                units: units, eventsCount: eventsCount, preciseAmount: preciseAmount, amountCents: amountCents,
+                from: fromDate, to: toDate)
+        }
+    }
+}

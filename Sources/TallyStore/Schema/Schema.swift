@@ -1,0 +1,284 @@
+import TallyPostgres
+
+/// Tally's schema, as numbered migrations applied in order, each in its own transaction.
+///
+/// Never edit a migration that has shipped: add the next one.
+public enum Schema {
+    struct Migration {
+        let version: Int
+        let name: String
+        let sql: String
+    }
+
+    static let migrations: [Migration] = [
+        Migration(version: 1, name: "catalog, ingests and events", sql: """
+            CREATE TABLE organization (
+                id smallint PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+                name text NOT NULL,
+                document_number_prefix text NOT NULL,
+                timezone text NOT NULL,
+                definition jsonb NOT NULL,
+                updated_at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE TABLE billable_metrics (
+                id bigserial PRIMARY KEY,
+                code text NOT NULL UNIQUE,
+                field_name text NOT NULL,
+                definition jsonb NOT NULL,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                updated_at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE TABLE plans (
+                id bigserial PRIMARY KEY,
+                code text NOT NULL UNIQUE,
+                currency text NOT NULL,
+                definition jsonb NOT NULL,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                updated_at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE TABLE customers (
+                id bigserial PRIMARY KEY,
+                external_id text NOT NULL UNIQUE,
+                sequential_id integer NOT NULL UNIQUE,
+                currency text,
+                timezone text,
+                definition jsonb NOT NULL,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                updated_at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE TABLE subscriptions (
+                id bigserial PRIMARY KEY,
+                external_id text NOT NULL UNIQUE,
+                customer_id bigint NOT NULL REFERENCES customers,
+                plan_id bigint NOT NULL REFERENCES plans,
+                started_at timestamptz NOT NULL,
+                ending_at timestamptz,
+                definition jsonb NOT NULL,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                updated_at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE TABLE wallets (
+                id bigserial PRIMARY KEY,
+                customer_id bigint NOT NULL REFERENCES customers,
+                name text NOT NULL,
+                currency text NOT NULL,
+                rate_amount numeric NOT NULL CHECK (rate_amount > 0),
+                priority integer NOT NULL,
+                definition jsonb NOT NULL,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                updated_at timestamptz NOT NULL DEFAULT now(),
+                UNIQUE (customer_id, name)
+            );
+            -- Every movement of credits; a wallet's balance is the sum of its transactions.
+            CREATE TABLE wallet_transactions (
+                id bigserial PRIMARY KEY,
+                wallet_id bigint NOT NULL REFERENCES wallets,
+                direction text NOT NULL CHECK (direction IN ('inbound', 'outbound')),
+                granted_credits numeric NOT NULL DEFAULT 0 CHECK (granted_credits >= 0),
+                purchased_credits numeric NOT NULL DEFAULT 0 CHECK (purchased_credits >= 0),
+                reason text NOT NULL,
+                created_at timestamptz NOT NULL DEFAULT now()
+            );
+            -- One row per export file ingested, committed with its events.
+            CREATE TABLE ingests (
+                id bigserial PRIMARY KEY,
+                source text NOT NULL,
+                path text NOT NULL,
+                format text NOT NULL,
+                started_at timestamptz NOT NULL,
+                finished_at timestamptz NOT NULL DEFAULT now(),
+                read bigint NOT NULL,
+                accepted bigint NOT NULL,
+                duplicates bigint NOT NULL,
+                rejected bigint NOT NULL,
+                rejected_by_reason jsonb NOT NULL,
+                CHECK (read = accepted + duplicates + rejected)
+            );
+            -- Accepted events. No foreign keys: they are checked at ingest, and per-row checks
+            -- would slow bulk loads. raw keeps the input line for audit.
+            CREATE TABLE events (
+                id bigserial PRIMARY KEY,
+                subscription_id bigint NOT NULL,
+                transaction_id text NOT NULL,
+                code text NOT NULL,
+                "timestamp" timestamptz NOT NULL,
+                properties jsonb NOT NULL,
+                units numeric NOT NULL,
+                ingest_id bigint NOT NULL,
+                source_line bigint NOT NULL,
+                raw text NOT NULL,
+                UNIQUE (subscription_id, transaction_id)
+            );
+            """),
+        Migration(version: 2, name: "daily usage rollups, invoices, fees", sql: """
+            -- The metric's filter keys, to project an event's properties onto its rollup bucket.
+            ALTER TABLE billable_metrics ADD COLUMN filter_keys text[] NOT NULL DEFAULT '{}';
+            UPDATE billable_metrics SET filter_keys = ARRAY(
+                SELECT f ->> 'key' FROM jsonb_array_elements(definition -> 'filters') f);
+            -- Usage per subscription, metric, day and filter-key values, kept at ingest so that
+            -- closing a period reads days, not raw events. The day is the calendar date in the
+            -- customer's billing timezone, so a month's days are exactly its period; when that
+            -- timezone changes, the customer's rollups are rebuilt.
+            CREATE TABLE event_rollups (
+                subscription_id bigint NOT NULL,
+                code text NOT NULL,
+                day date NOT NULL,
+                filter_values jsonb NOT NULL,
+                units numeric NOT NULL,
+                events_count bigint NOT NULL,
+                PRIMARY KEY (subscription_id, code, day, filter_values)
+            );
+            INSERT INTO event_rollups
+            SELECT e.subscription_id, e.code,
+                   (e."timestamp" AT TIME ZONE coalesce(c.timezone, (SELECT timezone FROM organization), 'UTC'))::date,
+                   coalesce((SELECT jsonb_object_agg(p.key, p.value) FROM jsonb_each(e.properties) p
+                             WHERE p.key = ANY (m.filter_keys)), '{}'),
+                   sum(e.units), count(*)
+            FROM events e JOIN billable_metrics m ON m.code = e.code
+            JOIN subscriptions s ON s.id = e.subscription_id JOIN customers c ON c.id = s.customer_id
+            GROUP BY 1, 2, 3, 4;
+            CREATE TABLE invoices (
+                id bigserial PRIMARY KEY,
+                lago_id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(),
+                number text NOT NULL UNIQUE,
+                customer_id bigint NOT NULL REFERENCES customers,
+                sequential_id integer NOT NULL,
+                period text NOT NULL,
+                period_from timestamptz NOT NULL,
+                period_to timestamptz NOT NULL,
+                issuing_date date NOT NULL,
+                currency text NOT NULL,
+                status text NOT NULL CHECK (status IN ('finalized', 'voided')),
+                payment_status text NOT NULL,
+                fees_amount_cents bigint NOT NULL,
+                taxes_amount_cents bigint NOT NULL,
+                sub_total_excluding_taxes_amount_cents bigint NOT NULL,
+                sub_total_including_taxes_amount_cents bigint NOT NULL,
+                prepaid_credit_amount_cents bigint NOT NULL,
+                prepaid_granted_credit_amount_cents bigint NOT NULL,
+                prepaid_purchased_credit_amount_cents bigint NOT NULL,
+                total_amount_cents bigint NOT NULL CHECK (total_amount_cents >= 0),
+                voided_at timestamptz,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                UNIQUE (customer_id, sequential_id)
+            );
+            CREATE UNIQUE INDEX invoices_one_live_per_period ON invoices (customer_id, period) WHERE status <> 'voided';
+            CREATE TABLE fees (
+                id bigserial PRIMARY KEY,
+                lago_id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(),
+                invoice_id bigint NOT NULL REFERENCES invoices,
+                subscription_id bigint NOT NULL REFERENCES subscriptions,
+                fee_type text NOT NULL CHECK (fee_type IN ('charge', 'subscription')),
+                item_code text NOT NULL,
+                item_name text NOT NULL,
+                invoice_display_name text,
+                filter_invoice_display_name text,
+                filters json,
+                units numeric NOT NULL,
+                events_count bigint NOT NULL,
+                precise_amount numeric NOT NULL,
+                amount_cents bigint NOT NULL,
+                unpriced boolean NOT NULL DEFAULT false,
+                from_date timestamptz NOT NULL,
+                to_date timestamptz NOT NULL,
+                position integer NOT NULL
+            );
+            ALTER TABLE wallet_transactions ADD COLUMN invoice_id bigint REFERENCES invoices;
+            -- Lago's ids for the objects an invoice document names.
+            ALTER TABLE customers ADD COLUMN lago_id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid();
+            ALTER TABLE subscriptions ADD COLUMN lago_id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid();
+            """),
+        Migration(version: 3, name: "runs and their stages, Lago ids of metrics and plans", sql: """
+            ALTER TABLE billable_metrics ADD COLUMN lago_id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid();
+            ALTER TABLE plans ADD COLUMN lago_id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid();
+            -- One row per `tally run`, and one per stage of it: when, what it counted, how it ended.
+            CREATE TABLE runs (
+                id bigserial PRIMARY KEY,
+                pipeline text NOT NULL,
+                as_of timestamptz NOT NULL,
+                started_at timestamptz NOT NULL DEFAULT now(),
+                finished_at timestamptz,
+                outcome text NOT NULL DEFAULT 'running'
+                    CHECK (outcome IN ('running', 'succeeded', 'rejects', 'failed', 'interrupted')),
+                summary jsonb
+            );
+            CREATE TABLE run_stages (
+                run_id bigint NOT NULL REFERENCES runs,
+                stage text NOT NULL,
+                started_at timestamptz NOT NULL DEFAULT now(),
+                finished_at timestamptz,
+                outcome text NOT NULL DEFAULT 'running',
+                counts jsonb,
+                message text,
+                PRIMARY KEY (run_id, stage)
+            );
+            -- Export files recognised by content, so an export dropped twice is ingested once.
+            ALTER TABLE ingests ADD COLUMN sha256 text;
+            -- The closed periods an ingest added late events to: [{customer, period, events}].
+            ALTER TABLE ingests ADD COLUMN late_periods jsonb NOT NULL DEFAULT '[]';
+            CREATE INDEX ingests_sha256 ON ingests (sha256);
+            """),
+        Migration(version: 4, name: "leaner events for bulk loads", sql: """
+            -- An event is found again through (ingest_id, source_line): its export file and line. The
+            -- unique key (subscription_id, transaction_id) is the only index a bulk load maintains.
+            ALTER TABLE events DROP COLUMN raw, DROP COLUMN id;
+            -- Usage rolled up per calendar month (its first day, in the customer's timezone) instead
+            -- of per day: periods are whole months, and a month has a thirtieth of the rows to
+            -- write at ingest and to read at close.
+            CREATE TABLE monthly_rollups AS
+            SELECT subscription_id, code, date_trunc('month', day)::date AS month, filter_values,
+                   sum(units) AS units, sum(events_count)::bigint AS events_count
+            FROM event_rollups GROUP BY 1, 2, 3, 4;
+            DROP TABLE event_rollups;
+            ALTER TABLE monthly_rollups RENAME TO event_rollups;
+            ALTER TABLE event_rollups ALTER COLUMN units SET NOT NULL, ALTER COLUMN events_count SET NOT NULL,
+                ADD PRIMARY KEY (subscription_id, code, month, filter_values);
+            """),
+        Migration(version: 5, name: "fees without per-row foreign-key checks", sql: """
+            -- Close writes an invoice's fees in the transaction that writes the invoice, for the
+            -- subscriptions it has just read; checking both references row by row cost a third of
+            -- closing 10,000 subscriptions. Invoices keep their reference to the customer.
+            ALTER TABLE fees DROP CONSTRAINT fees_invoice_id_fkey, DROP CONSTRAINT fees_subscription_id_fkey;
+            """),
+    ]
+
+    /// The schema version this build of Tally expects.
+    public static var latestVersion: Int { migrations.map(\.version).max() ?? 0 }
+
+    /// The schema version of the database (0 when it was never migrated).
+    public static func version(_ connection: PostgresConnection) throws -> Int {
+        guard try connection.queryValue("SELECT to_regclass('schema_migrations') IS NOT NULL AS exists", column: "exists", as: Bool.self)
+        else { return 0 }
+        return try connection.queryValue("SELECT coalesce(max(version), 0) AS version FROM schema_migrations", column: "version")
+    }
+
+    /// Applies the migrations this database lacks, in one transaction. Returns the versions applied.
+    @discardableResult
+    public static func migrate(_ connection: PostgresConnection) throws -> [Int] {
+        try connection.transaction {
+            try AdvisoryLock.migration.holdForTransaction(connection)
+            try connection.execute("""
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version integer PRIMARY KEY,
+                    name text NOT NULL,
+                    applied_at timestamptz NOT NULL DEFAULT now()
+                )
+                """)
+            struct Applied: Decodable { let version: Int }
+            let applied = Set(try connection.query("SELECT version FROM schema_migrations", as: Applied.self).map(\.version))
+            if let newest = applied.max(), newest > latestVersion {
+                throw PostgresError(
+                    operation: "migrating",
+                    message: "the database is at schema version \(newest), newer than this tally (\(latestVersion)): upgrade tally")
+            }
+            var done: [Int] = []
+            for migration in migrations where !applied.contains(migration.version) {
+                try connection.executeScript(migration.sql, operation: "applying migration \(migration.version) (\(migration.name))")
+                try connection.execute(
+                    "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [migration.version, migration.name])
+                done.append(migration.version)
+            }
+            return done
+        }
+    }
+}

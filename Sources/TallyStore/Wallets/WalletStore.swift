@@ -1,0 +1,83 @@
+import TallyCore
+import TallyPostgres
+
+/// Wallet transactions: every movement of prepaid credits. A wallet's balance is the sum of its
+/// transactions, inbound minus outbound, granted and purchased credits kept apart.
+public struct WalletStore {
+    let connection: PostgresConnection
+
+    /// One movement of credits into or out of a wallet.
+    public struct Transaction: Sendable {
+        public enum Direction: String, Sendable { case inbound, outbound }
+
+        public let walletId: Int64
+        public let direction: Direction
+        public let granted: ExactDecimal
+        public let purchased: ExactDecimal
+        /// Why, in words: "applied to invoice MIS-001-001".
+        public let reason: String
+        /// The invoice it pays, or the voided invoice it returns credits of.
+        public let invoiceId: Int64?
+
+        public init(walletId: Int64, direction: Direction, granted: ExactDecimal, purchased: ExactDecimal, reason: String, invoiceId: Int64?) {
+            self.walletId = walletId
+            self.direction = direction
+            self.granted = granted
+            self.purchased = purchased
+            self.reason = reason
+            self.invoiceId = invoiceId
+        }
+    }
+
+    /// Records `transactions` in one COPY.
+    public func record(_ transactions: [Transaction]) throws {
+        guard !transactions.isEmpty else { return }
+        try connection.copyIn("""
+            COPY wallet_transactions (wallet_id, direction, granted_credits, purchased_credits, reason, invoice_id) FROM STDIN
+            """) { copy in
+            for transaction in transactions {
+                try copy.writeRow([transaction.walletId, transaction.direction.rawValue, transaction.granted,
+                                   transaction.purchased, transaction.reason, transaction.invoiceId])
+            }
+        }
+    }
+
+    /// Each customer's wallets with what is left of their granted and purchased credits, by customer id.
+    public func balances(customerIds: [Int64]) throws -> [Int64: [WalletBalance]] {
+        struct Row: Decodable {
+            let customerId: Int64, walletId: Int64, priority: Int, currency: String
+            let rateAmount: ExactDecimal, granted: ExactDecimal, purchased: ExactDecimal
+        }
+        var balances: [Int64: [WalletBalance]] = [:]
+        for row in try connection.query("""
+            SELECT w.customer_id, w.id AS wallet_id, w.priority, w.currency, w.rate_amount,
+                   coalesce(sum(CASE t.direction WHEN 'inbound' THEN t.granted_credits ELSE -t.granted_credits END), 0) AS granted,
+                   coalesce(sum(CASE t.direction WHEN 'inbound' THEN t.purchased_credits ELSE -t.purchased_credits END), 0) AS purchased
+            FROM wallets w LEFT JOIN wallet_transactions t ON t.wallet_id = w.id
+            WHERE w.customer_id = ANY ($1::bigint[])
+            GROUP BY w.id ORDER BY w.id
+            """, [customerIds], as: Row.self) {
+            balances[row.customerId, default: []].append(WalletBalance(
+                walletId: row.walletId, priority: row.priority, createdOrder: row.walletId, currency: row.currency,
+                rateAmount: row.rateAmount, grantedCredits: row.granted, purchasedCredits: row.purchased))
+        }
+        return balances
+    }
+
+    /// The credits each invoice took, net of any returned, per wallet in the order they were
+    /// taken, by invoice id; wallets that got everything back are left out.
+    public func creditsTaken(invoiceIds: [Int64]) throws -> [Int64: [WalletCredits]] {
+        struct Row: Decodable { let invoiceId: Int64, walletId: Int64, granted: ExactDecimal, purchased: ExactDecimal }
+        var credits: [Int64: [WalletCredits]] = [:]
+        for row in try connection.query("""
+            SELECT invoice_id, wallet_id,
+                   sum(CASE direction WHEN 'outbound' THEN granted_credits ELSE -granted_credits END) AS granted,
+                   sum(CASE direction WHEN 'outbound' THEN purchased_credits ELSE -purchased_credits END) AS purchased
+            FROM wallet_transactions WHERE invoice_id = ANY ($1::bigint[])
+            GROUP BY invoice_id, wallet_id ORDER BY invoice_id, min(id)
+            """, [invoiceIds], as: Row.self) where row.granted != .zero || row.purchased != .zero {
+            credits[row.invoiceId, default: []].append(WalletCredits(walletId: row.walletId, granted: row.granted, purchased: row.purchased))
+        }
+        return credits
+    }
+}
