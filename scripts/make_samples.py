@@ -32,7 +32,7 @@ METRIC = "ai_tokens"
 MODELS = ["mistral-small", "mistral-medium", "mistral-large"]
 TYPES = ["input", "output"]
 
-# The order SPEC §3 lists the reject reasons in; also the key order of `rejected_by_reason`.
+# The order docs/BILLING.md lists the reject reasons in; also the key order of `rejected_by_reason`.
 REASONS = [
     "malformed",
     "missing_field",
@@ -56,7 +56,7 @@ def utc(text: str) -> datetime:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Catalogs (SPEC §1)
+# Catalogs (docs/BILLING.md, the catalog file)
 
 ORGANIZATION = {"name": "Mistral AI", "document_number_prefix": "MIS", "timezone": "UTC"}
 
@@ -182,7 +182,7 @@ def seed_catalog() -> dict:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Where each subscription may have October 2026 events (SPEC §4): the customer's October in its own
+# Where each subscription may have October 2026 events (docs/BILLING.md, billing periods): the customer's October in its own
 # timezone, from the subscription's start. Offsets are written out rather than read from the system's
 # tz database so the output never depends on the machine.
 
@@ -688,7 +688,7 @@ Edit the script, not these files, and run it again to regenerate all of them.
 | `../../pipelines/mistral/catalog-seed.json` | Lago's Mistral template as published, placeholders filled: four priced filters, no default price, so mistral-medium usage comes out unpriced; acme only. |
 | `october-2026.csv` | {csv_read} events, all valid, inside each customer's October 2026 (local time), incl. the template's `tx-seed-0001` and edge instants; RFC 3339 timestamps (`Z`, local offsets, fractions); 2 exact repeats. |
 | `october-2026.ndjson` | {ndjson_read} events, bare or wrapped in `{{"event": ...}}`; Unix-second timestamps (integer, decimal, numeric string); tokens as numbers or strings; 3 lines that repeat CSV rows in another form and 1 exact repeat. |
-| `bad-events.ndjson` | Every SPEC §3 reject reason at least once, each line wrong in exactly one way; valid lines (one with JSON escapes and non-ASCII text in `note`); same-file and cross-file conflicts; one exact repeat; one blank line. |
+| `bad-events.ndjson` | Every reject reason at least once, each line wrong in exactly one way; valid lines (one with JSON escapes and non-ASCII text in `note`); same-file and cross-file conflicts; one exact repeat; one blank line. |
 | `bad-events.csv` | UTF-8 BOM, CRLF line endings, a `note` column: rows with too few / too many fields, empty `transaction_id`, a bad timestamp; valid quoted fields with an embedded comma, line break and doubled quotes; a repeat of an `october-2026.csv` row. |
 | `expected.json` | What `tally ingest` must report for the four exports ingested in `order` into a fresh database after `tally catalog apply pipelines/mistral/catalog.json`, per file and in total (read = accepted + duplicates + rejected). |
 """

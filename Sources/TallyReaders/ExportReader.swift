@@ -1,6 +1,6 @@
 import TallyCore
 
-/// The two export formats of SPEC §2, recognised by file name (`.gz` is looked through).
+/// The two export formats, recognised by file name (`.gz` is looked through).
 public enum ExportFormat: String, Sendable {
     case csv
     case ndjson

@@ -1,7 +1,7 @@
 import ArgumentParser
 import TallyStages
 
-/// The options every command takes (SPEC §11).
+/// The options every command takes (README, "Commands").
 struct GlobalOptions: ParsableArguments {
     @Option(help: ArgumentHelp("PostgreSQL URL; else $TALLY_DATABASE_URL, else $DATABASE_URL, else the embedded cluster.", valueName: "url"))
     var databaseURL: String?
@@ -18,7 +18,7 @@ struct GlobalOptions: ParsableArguments {
 extension GlobalOptions {
     private static let names: Set<String> = ["--database-url", "--home", "--out"]
 
-    /// `tally --home DIR ingest FILE` reads as `tally ingest FILE --home DIR`: SPEC §11 puts the
+    /// `tally --home DIR ingest FILE` reads as `tally ingest FILE --home DIR`: the README puts the
     /// global options before the command, and ArgumentParser expects them on the subcommand.
     static func movedAfterCommand(_ arguments: [String]) -> [String] {
         var rest = arguments[...]

@@ -12,7 +12,7 @@ struct Tally: ParsableCommand {
             """,
         subcommands: [DB.self, CatalogCommand.self, Ingest.self, Close.self, Reprocess.self, Usage.self, Run.self, Bench.self])
 
-    /// ArgumentParser exits with 64 on bad usage; Tally's contract (SPEC §11) says 2.
+    /// ArgumentParser exits with 64 on bad usage; Tally's exit codes (README) say 2.
     static func main() {
         Interruption.install()
         do {

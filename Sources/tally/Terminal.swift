@@ -3,7 +3,7 @@ import Foundation
 import TallyCore
 import TallyStages
 
-/// Tally's exit statuses (SPEC §11).
+/// Tally's exit statuses (README, "Commands").
 enum ExitStatus {
     static let failure: Int32 = 1
     static let usage: Int32 = 2

@@ -3,7 +3,7 @@ import Testing
 
 /// Catalog documents shared by the catalog tests.
 enum CatalogFixtures {
-    /// The example of SPEC §1, verbatim.
+    /// A complete catalog example of every kind of object.
     static let specExample = """
         {
           "organization":     {"name": "Mistral AI", "document_number_prefix": "MIS", "timezone": "UTC"},

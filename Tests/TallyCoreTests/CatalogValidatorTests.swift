@@ -2,7 +2,7 @@ import Testing
 @testable import TallyCore
 
 @Suite struct CatalogValidatorTests {
-    /// The SPEC §1 example, decoded; each test breaks one reference in it.
+    /// A complete catalog example, decoded; each test breaks one reference in it.
     let spec: Catalog
 
     init() throws {

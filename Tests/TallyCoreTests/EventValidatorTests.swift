@@ -166,7 +166,8 @@ struct EventRuleBreak: Sendable, CustomTestStringConvertible {
 
     // MARK: Order of the rules
 
-    /// Each event breaks two rules; it must get the one earlier in SPEC §3's table.
+    /// Each event breaks two rules; it must get the one earlier in the table of reject reasons
+    /// (docs/BILLING.md).
     @Test(arguments: [
         EventRuleBreak("properties not an object + no transaction_id",
                   tokensEvent(transactionId: nil, properties: "x"), .malformed),

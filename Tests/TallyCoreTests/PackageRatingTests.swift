@@ -16,7 +16,7 @@ import TallyCore
         PackageRating.rate(units: try decimal(units), eventsCount: events, properties: properties, currency: currency)
     }
 
-    // MARK: SPEC §5 cases
+    // MARK: The worked examples of docs/BILLING.md
 
     @Test func startedPackagesAreBilledWhole() throws {
         let rated = try rate("121", price(amount: "100", packageSize: "10"), events: 3)

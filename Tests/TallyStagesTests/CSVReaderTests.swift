@@ -3,8 +3,9 @@ import Testing
 import TallyCore
 import TallyStages
 
-/// SPEC §2: CSV exports are RFC 4180 with a header row; every column but the four event fields is a
-/// property (`properties.` dropped from its name); an empty cell is an absent property.
+/// docs/BILLING.md, event exports: CSV exports are RFC 4180 with a header row; every column but the four
+/// event fields is a property (`properties.` dropped from its name); an empty cell is an absent
+/// property.
 @Suite struct CSVReaderTests {
     static let header = TestCatalog.csvHeader
     static let header8 = TestCatalog.csvHeader + ",note"

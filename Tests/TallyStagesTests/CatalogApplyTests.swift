@@ -3,8 +3,8 @@ import Testing
 import TallyCore
 import TallyStages
 
-/// SPEC §1: applying a catalog is idempotent and atomic, errors name the file, the JSON path and the
-/// rule, and wallet credits are granted once.
+/// docs/BILLING.md, the catalog file: applying a catalog is idempotent and atomic, errors name the file,
+/// the JSON path and the rule, and wallet credits are granted once.
 @Suite struct CatalogApplyTests {
     static let mistral = Repository.path("pipelines/mistral/catalog.json")
     static let catalogTables = ["organization", "billable_metrics", "plans", "customers", "subscriptions", "wallets", "wallet_transactions"]

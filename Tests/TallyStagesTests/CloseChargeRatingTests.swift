@@ -3,8 +3,9 @@ import Testing
 import TallyCore
 import TallyStages
 
-/// SPEC §5 through the pipeline: which charge filter an event is priced by, the default bucket and
-/// unpriced usage, and the package arithmetic, checked in the fees table and the invoice JSON.
+/// docs/BILLING.md, rating through the pipeline: which charge filter an event is priced by, the default
+/// bucket and unpriced usage, and the package arithmetic, checked in the fees table and the invoice
+/// JSON.
 @Suite struct CloseChargeRatingTests {
     static let twoKeyFilter = CloseCatalog.filter(
         "small-input", values: #"{"model": ["small"], "type": ["input"]}"#, price: CloseCatalog.package("1"))

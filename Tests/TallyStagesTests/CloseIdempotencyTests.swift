@@ -3,8 +3,8 @@ import Testing
 import TallyCore
 import TallyStages
 
-/// SPEC §9 and §10: closing a period again changes nothing and says so; a later run rewrites any
-/// invoice file or summary that is missing or stale, from what the store holds.
+/// docs/BILLING.md (closing a period, reprocessing): closing a period again changes nothing and says so;
+/// a later run rewrites any invoice file or summary that is missing or stale, from what the store holds.
 @Suite struct CloseIdempotencyTests {
     static func closedOctober() throws -> TestDatabase {
         let db = try TestDatabase()

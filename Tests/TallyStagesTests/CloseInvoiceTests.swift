@@ -3,7 +3,7 @@ import Testing
 import TallyCore
 import TallyStages
 
-/// SPEC §7 and §10 through the pipeline: invoice numbers, totals, and the period's summary.csv.
+/// docs/BILLING.md (invoices) through the pipeline: invoice numbers, totals, and the period's summary.csv.
 @Suite struct CloseInvoiceTests {
     @Test func numbersArePrefixCustomerSequenceAndInvoiceSequence() throws {
         let db = try TestDatabase()

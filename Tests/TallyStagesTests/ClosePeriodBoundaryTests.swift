@@ -3,9 +3,10 @@ import Testing
 import TallyCore
 import TallyStages
 
-/// SPEC §4 through the whole pipeline: an event belongs to the calendar month of the customer's wall
-/// clock, across daylight saving changes and :30 offsets, whether it is read from an hourly rollup or
-/// from the raw events of an hour the period boundary cuts; and which periods a close picks (§9).
+/// docs/BILLING.md, billing periods through the whole pipeline: an event belongs to the calendar month
+/// of the customer's wall clock, across daylight saving changes and :30 offsets, whether it is read from
+/// an hourly rollup or from the raw events of an hour the period boundary cuts; and which periods a
+/// close picks.
 @Suite struct ClosePeriodBoundaryTests {
     /// Token counts are distinct powers of two (in millions), so the units of a fee say exactly which
     /// events it holds; small-input costs 1.00 USD per million, so its cents are 100 × the millions.

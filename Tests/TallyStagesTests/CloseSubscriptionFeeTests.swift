@@ -3,8 +3,8 @@ import Testing
 import TallyCore
 import TallyStages
 
-/// SPEC §4 and §6 through the pipeline: the plan's fixed fee, billed in arrears, prorated in the first
-/// period by local days; charges count from the start instant.
+/// docs/BILLING.md (billing periods, the prorated plan fee) through the pipeline: the plan's fixed fee,
+/// billed in arrears, prorated in the first period by local days; charges count from the start instant.
 @Suite struct CloseSubscriptionFeeTests {
     @Test func aSubscriptionStartingMidMonthIsProratedAndChargedFromItsStart() throws {
         let db = try TestDatabase()

@@ -98,7 +98,7 @@ func tokenEvent(
     return #"{"transaction_id": "\#(transactionId)", "external_subscription_id": "\#(subscription)", "code": "ai_tokens", "timestamp": "\#(timestamp)", "properties": {\#(properties.joined(separator: ", "))}}"#
 }
 
-/// ⌈units ÷ size⌉ in whole numbers: the package count of SPEC §5, computed by the test.
+/// ⌈units ÷ size⌉ in whole numbers: the package count of a package charge, computed by the test.
 func packages(_ units: Int, size: Int) -> Int {
     units <= 0 ? 0 : (units + size - 1) / size
 }

@@ -3,8 +3,9 @@ import Testing
 import TallyCore
 import TallyStages
 
-/// SPEC §7 and §8 through the pipeline: prepaid credits applied at close, by currency, priority and
-/// creation order, granted before purchased, as outbound wallet transactions linked to the invoice.
+/// docs/BILLING.md (invoices, wallets) through the pipeline: prepaid credits applied at close, by
+/// currency, priority and creation order, granted before purchased, as outbound wallet transactions
+/// linked to the invoice.
 ///
 /// Every invoice here is one small-input fee of 5,000,000 tokens: 5 packages × 1.00 USD = 500 cents.
 @Suite struct CloseWalletTests {

@@ -3,9 +3,10 @@ import Testing
 import TallyCore
 import TallyStages
 
-/// SPEC §3: an event is identified by (external_subscription_id, transaction_id); an exact repeat —
-/// equal in meaning, whatever the format — is a duplicate, a different one a `duplicate_conflict`;
-/// the first occurrence wins, in the order files are given and lines are read.
+/// docs/BILLING.md, validation and reject reasons: an event is identified by (external_subscription_id,
+/// transaction_id); an exact repeat — equal in meaning, whatever the format — is a duplicate, a
+/// different one a `duplicate_conflict`; the first occurrence wins, in the order files are given and
+/// lines are read.
 @Suite struct DeduplicationTests {
     static func line(_ transactionId: String, subscription: String = "sub-a", timestamp: String = "1790827200",
                      properties: String = #"{"tokens": 100, "model": "mistral-small", "type": "input"}"#) -> String {

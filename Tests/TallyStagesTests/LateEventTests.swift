@@ -2,8 +2,9 @@ import Testing
 import TallyCore
 import TallyStages
 
-/// SPEC §3: an event whose period is already closed for its subscription is accepted, counted as
-/// late, and named with its period so finance knows a reprocess is due.
+/// docs/BILLING.md, validation and reject reasons: an event whose period is already closed for its
+/// subscription is accepted, counted as late, and named with its period so finance knows a reprocess is
+/// due.
 @Suite struct LateEventTests {
     static func database() throws -> TestDatabase {
         let db = try TestDatabase()

@@ -3,8 +3,8 @@ import Testing
 import TallyCore
 import TallyStages
 
-/// SPEC §2: NDJSON exports (`.ndjson`, `.jsonl`, optionally `.gz`) hold one Lago event per line,
-/// bare or wrapped as `{"event": {...}}`.
+/// docs/BILLING.md, event exports: NDJSON exports (`.ndjson`, `.jsonl`, optionally `.gz`) hold one Lago
+/// event per line, bare or wrapped as `{"event": {...}}`.
 @Suite struct NDJSONReaderTests {
     static func line(_ transactionId: String, properties: String = #"{"tokens": 1}"#) -> String {
         #"{"transaction_id": "\#(transactionId)", "external_subscription_id": "sub-a", "code": "ai_tokens", "timestamp": 1790000000, "properties": \#(properties)}"#
@@ -106,7 +106,7 @@ import TallyStages
     }
 
     /// PostgreSQL text and jsonb cannot hold U+0000, which JSON can escape. An event carrying one must
-    /// be rejected on its own (SPEC §3: every event that fails is rejected with one reason code), not
+    /// be rejected on its own (every event that fails is rejected with one reason code), not
     /// take the rest of the file down with it, as the CSV reader already does for a NUL byte.
     @Test(arguments: [
         ("nul-property", #"{"tokens": 1, "note": "a\u0000b"}"#),

@@ -3,8 +3,9 @@ import Testing
 import TallyCore
 import TallyStages
 
-/// SPEC §2: numeric properties are summed exactly; timestamps are Unix seconds or RFC 3339 with an
-/// offset, kept to the microsecond and stored in UTC; SPEC §3: out of 2000-01-01..2100-01-01 is rejected.
+/// docs/BILLING.md, event exports: numeric properties are summed exactly; timestamps are Unix seconds or
+/// RFC 3339 with an offset, kept to the microsecond and stored in UTC; out of 2000-01-01..2100-01-01 is
+/// rejected.
 @Suite struct NumberAndTimestampTests {
     static func line(_ transactionId: String, tokens: String, timestamp: String = "1790000000") -> String {
         #"{"transaction_id": "\#(transactionId)", "external_subscription_id": "sub-a", "code": "ai_tokens", "timestamp": \#(timestamp), "properties": {"tokens": \#(tokens)}}"#

@@ -3,8 +3,9 @@ import Testing
 import TallyCore
 import TallyStages
 
-/// Every reject reason of SPEC §3, one bad line each, in both export formats: the reason, the line
-/// number and the raw line, byte for byte, in `<out>/rejects/<export>.rejects.ndjson`.
+/// Every reject reason of docs/BILLING.md, validation and reject reasons, one bad line each, in both
+/// export formats: the reason, the line number and the raw line, byte for byte, in
+/// `<out>/rejects/<export>.rejects.ndjson`.
 @Suite struct RejectReasonTests {
     /// An NDJSON line of the standard catalog; by default `sub-a` at 2026-09-21T14:13:20Z, 10 small input
     /// tokens. `timestamp` and `properties` are JSON text.

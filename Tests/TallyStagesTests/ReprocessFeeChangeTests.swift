@@ -2,9 +2,9 @@ import Testing
 import TallyCore
 @testable import TallyStages
 
-/// How reprocessing tells two versions of an invoice's fee lines apart (SPEC §9): a line is the same
-/// bucket of the same charge of the same subscription; it changed when its units, events count or
-/// amount did. No database: the lines are built by hand.
+/// How reprocessing tells two versions of an invoice's fee lines apart (docs/BILLING.md, reprocessing):
+/// a line is the same bucket of the same charge of the same subscription; it changed when its units,
+/// events count or amount did. No database: the lines are built by hand.
 @Suite struct ReprocessFeeChangeTests {
     static func line(_ filters: String?, units: Int, events: Int, cents: Int64, subscription: Int64 = 1,
                      type: String = "charge", name: String? = nil) -> FeeLine {

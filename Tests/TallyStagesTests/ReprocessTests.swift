@@ -3,10 +3,10 @@ import Testing
 import TallyCore
 import TallyStages
 
-/// SPEC §9 (with §3, §7, §8, §10): reprocessing a closed period re-rates it from the stored events,
-/// late ones included. An invoice that would change is voided (keeping its number, its credits
-/// returned) and a new one issued with the customer's next number; one that would not stays as it is.
-/// A dry run reports the difference and writes nothing.
+/// docs/BILLING.md, reprocessing (with validation, invoices and wallets): reprocessing a closed period
+/// re-rates it from the stored events, late ones included. An invoice that would change is voided
+/// (keeping its number, its credits returned) and a new one issued with the customer's next number; one
+/// that would not stays as it is. A dry run reports the difference and writes nothing.
 ///
 /// October, plan `tokens` (10.00 USD a month + the per-filter prices of `CloseCatalog.perFilterCharge`):
 /// - `one` has a wallet of 5 granted + 10 purchased credits at 1.0 (1500 cents), 2,000,000 small-input

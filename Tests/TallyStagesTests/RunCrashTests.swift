@@ -4,9 +4,9 @@ import TallyCore
 import TallyStages
 import TallyTestSupport
 
-/// SPEC §9: a run killed at any point (SIGKILL, as a power cut) and started again ends in the same
-/// state as an uninterrupted run. The `tally` binary is run as a subprocess and kills itself at a
-/// named point (`TALLY_CRASH_AT`), so no test depends on timing.
+/// docs/BILLING.md, crashes and re-runs: a run killed at any point (SIGKILL, as a power cut) and started again
+/// ends in the same state as an uninterrupted run. The `tally` binary is run as a subprocess and kills
+/// itself at a named point (`TALLY_CRASH_AT`), so no test depends on timing.
 @Suite struct RunCrashTests {
     static let points = ["ingest-before-commit", "ingest-after-commit", "run-before-move", "close-after-batch", "close-after-first-file"]
 
@@ -138,7 +138,8 @@ import TallyTestSupport
     }
 }
 
-/// SPEC §9: two runs at once against one database — the second exits with code 4 and writes nothing.
+/// docs/BILLING.md, the run lock: two runs at once against one database — the second exits with code 4
+/// and writes nothing.
 @Suite struct RunLockTests {
     @Test func aSecondRunExitsWithCode4WhileTheLockIsHeld() throws {
         let setup = try RunCrashTests.Setup()

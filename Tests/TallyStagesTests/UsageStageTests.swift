@@ -3,8 +3,9 @@ import Testing
 import TallyCore
 import TallyStages
 
-/// `tally usage` (SPEC §10): a customer's usage in the period containing an instant, as Lago's
-/// customer_usage object, rated exactly as close will rate it. Expected amounts are computed here.
+/// `tally usage` (docs/BILLING.md, invoices): a customer's usage in the period containing an instant, as
+/// Lago's customer_usage object, rated exactly as close will rate it. Expected amounts are computed
+/// here.
 @Suite struct UsageStageTests {
     /// Cents of `tokens` priced `dollars` per started million (the per-filter charge's package size).
     static func cents(_ tokens: Int, dollars: Int) -> Int64 {

@@ -1,4 +1,5 @@
-/// Turns a parsed catalog document (SPEC §1) into a `Catalog`, reporting every error in it at once.
+/// Turns a parsed catalog document (docs/BILLING.md, the catalog file) into a `Catalog`, reporting every
+/// error in it at once.
 ///
 /// Objects are shaped like the bodies of Lago's create calls, bare or wrapped (`{"plan": {...}}`).
 /// Cross-references between objects are checked separately, by `CatalogValidator`.

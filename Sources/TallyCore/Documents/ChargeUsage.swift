@@ -2,7 +2,7 @@
 /// (`Charge.rate`).
 ///
 /// Unlike an invoice, which leaves empty fees off, current usage lists every filter, zero buckets
-/// included (SPEC §5).
+/// included (docs/BILLING.md, rating).
 public struct ChargeUsage: Sendable {
     /// The billable metric as Lago's usage object names it.
     public struct Metric: Sendable {

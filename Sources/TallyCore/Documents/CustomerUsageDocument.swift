@@ -1,5 +1,6 @@
-/// A customer's usage in one period as Lago's `customer_usage` object (SPEC §10): its charges, rated
-/// as close will rate them. Taxes are not modelled (0), and the subscription fee is billed at close.
+/// A customer's usage in one period as Lago's `customer_usage` object (docs/BILLING.md, invoices): its
+/// charges, rated as close will rate them. Taxes are not modelled (0), and the subscription fee is
+/// billed at close.
 public struct CustomerUsageDocument: Sendable {
     public let period: BillingPeriod
     public let currency: String

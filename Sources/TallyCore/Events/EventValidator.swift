@@ -1,4 +1,5 @@
-/// Applies the validation rules of SPEC §3, in the table's order, to one decoded event.
+/// Applies the validation rules (docs/BILLING.md), in the order of the table of reject reasons, to one
+/// decoded event.
 ///
 /// The first rule an event breaks is its reject reason. Deduplication (`duplicate_conflict`) needs
 /// the store and is done there.

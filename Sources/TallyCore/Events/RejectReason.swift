@@ -1,4 +1,5 @@
-/// Why an input event was not stored (SPEC §3). Each rejected event has exactly one reason.
+/// Why an input event was not stored (docs/BILLING.md, validation and reject reasons). Each rejected
+/// event has exactly one reason.
 public enum RejectReason: String, CaseIterable, Codable, Sendable, Comparable {
     case malformed
     case missingField = "missing_field"

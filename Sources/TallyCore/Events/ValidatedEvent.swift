@@ -1,11 +1,12 @@
-/// An event that passed every rule of SPEC §3 but deduplication, ready to be stored.
+/// An event that passed every validation rule but deduplication, ready to be stored.
 public struct ValidatedEvent: Equatable, Sendable {
     public let subscriptionId: Int64
     public let transactionId: String
     public let code: String
     public let timestamp: UTCInstant
-    /// Every property as a string, numbers in canonical decimal form, sorted by key: two events mean
-    /// the same thing exactly when code, timestamp and these are equal (SPEC §3).
+    /// Every property as a string, numbers in canonical decimal form, sorted by key: two events mean the
+    /// same thing exactly when code, timestamp and these are equal (docs/BILLING.md, validation and
+    /// reject reasons).
     public let properties: [(key: String, value: String)]
     /// The value of the metric's `field_name` property.
     public let units: ExactDecimal

@@ -1,4 +1,4 @@
-/// The `*_amount_cents` fields of an invoice (SPEC §7).
+/// The `*_amount_cents` fields of an invoice (docs/BILLING.md, invoices).
 public struct InvoiceTotals: Equatable, Sendable {
     /// Σ of the fees' `amount_cents`.
     public let feesAmountCents: Int64
@@ -30,7 +30,7 @@ public struct InvoiceTotals: Equatable, Sendable {
     }
 }
 
-/// Invoice numbers: `PREFIX-<customer sequence>-<invoice sequence>` (SPEC §7).
+/// Invoice numbers: `PREFIX-<customer sequence>-<invoice sequence>` (docs/BILLING.md, invoices).
 public enum InvoiceNumber {
     /// `MIS-001-001`: both sequences zero-padded to 3 digits, longer when they need more.
     public static func format(prefix: String, customerSequence: Int, invoiceSequence: Int) -> String {

@@ -1,6 +1,7 @@
 import Foundation
 
-/// A calendar month in an IANA timezone, as the UTC instants it spans: the unit Tally bills in (SPEC §4).
+/// A calendar month in an IANA timezone, as the UTC instants it spans: the unit Tally bills in
+/// (docs/BILLING.md, billing periods).
 ///
 /// `from` is the first local instant of the month's first day and `to` the last microsecond of its last
 /// day, both inclusive. Daylight saving is taken into account, so a month is not always a whole number of

@@ -1,4 +1,4 @@
-/// Picks the charge filter an event is priced by (SPEC §5).
+/// Picks the charge filter an event is priced by (docs/BILLING.md, rating).
 public enum FilterMatcher {
     /// The index in `filters` of the filter `properties` match, or nil for the charge's default bucket.
     ///

@@ -19,7 +19,8 @@ public struct RatedCharge: Equatable, Sendable {
     }
 }
 
-/// Prices units by package (SPEC §5): `⌈(units − free_units) ÷ package_size⌉ × amount`, exactly.
+/// Prices units by package (docs/BILLING.md, rating): `⌈(units − free_units) ÷ package_size⌉ × amount`,
+/// exactly.
 public enum PackageRating {
     /// Rates `units` with `properties` in `currency`; nil `properties` is a price of 0 (unpriced usage).
     ///

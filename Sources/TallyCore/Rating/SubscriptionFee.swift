@@ -1,4 +1,5 @@
-/// The plan's fixed fee for one period, billed in arrears (SPEC §4, §6).
+/// The plan's fixed fee for one period, billed in arrears (docs/BILLING.md: billing periods, the
+/// prorated plan fee).
 public enum SubscriptionFee {
     /// The fee in minor units: the full `planAmountCents` when the subscription started before the period,
     /// prorated in its first period, 0 when it starts after the period.

@@ -36,7 +36,8 @@ public struct DraftFee: Equatable, Sendable {
     public let to: UTCInstant
 }
 
-/// Usage billed at price 0 because it fell into a default bucket without properties (SPEC §5).
+/// Usage billed at price 0 because it fell into a default bucket without properties (docs/BILLING.md,
+/// rating).
 public struct UnpricedUsage: Equatable, Sendable {
     public let externalSubscriptionId: String
     public let metricCode: String

@@ -15,8 +15,9 @@ public enum TimestampError: Error, Equatable, Sendable {
     }
 }
 
-/// Reads event timestamps (SPEC §2, §3): Unix seconds as a number or numeric string, or RFC 3339 with an
-/// offset, kept to the microsecond and accepted between 2000-01-01 and 2100-01-01 inclusive.
+/// Reads event timestamps (docs/BILLING.md: event exports, validation): Unix seconds as a number or
+/// numeric string, or RFC 3339 with an offset, kept to the microsecond and accepted between 2000-01-01
+/// and 2100-01-01 inclusive.
 ///
 /// Runs once per ingested event, so it works on UTF-8 bytes and allocates nothing unless it fails.
 public enum TimestampParser {

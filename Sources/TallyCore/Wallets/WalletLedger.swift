@@ -1,7 +1,7 @@
 /// A wallet's credits as stored, ready to be applied to an invoice.
 public struct WalletBalance: Equatable, Sendable {
     public let walletId: Int64
-    /// 1 is used first (SPEC §8).
+    /// 1 is used first (docs/BILLING.md, wallets).
     public let priority: Int
     /// Creation order among the customer's wallets: breaks ties in `priority`, oldest first.
     public let createdOrder: Int64
@@ -24,7 +24,8 @@ public struct WalletBalance: Equatable, Sendable {
         self.purchasedCredits = purchasedCredits
     }
 
-    /// All credits × `rateAmount` in minor units of `scale` decimals, rounded half-up (SPEC §8).
+    /// All credits × `rateAmount` in minor units of `scale` decimals, rounded half-up (docs/BILLING.md,
+    /// wallets).
     public func balanceCents(scale: Int) -> Int64 {
         WalletLedger.cents(grantedCredits + purchasedCredits, rateAmount: rateAmount, scale: scale)
     }
@@ -52,7 +53,7 @@ public struct WalletDebit: Equatable, Sendable {
     public var amountCents: Int64 { grantedAmountCents + purchasedAmountCents }
 }
 
-/// Applies prepaid credits to an invoice (SPEC §8).
+/// Applies prepaid credits to an invoice (docs/BILLING.md, wallets).
 ///
 /// Credits applied = min(the balance of the wallets in the invoice's currency, the invoice total), taken
 /// wallet by wallet by `priority` then creation order, and within a wallet granted credits before purchased.

@@ -27,6 +27,9 @@ public struct IngestStage {
     let progress: (@Sendable (IngestProgress) -> Void)?
     /// Rows per key-ordered run of the direct load (smaller in tests, to span several runs).
     var rowsPerRun = Tuning.ingestRowsPerRun
+    /// The catalog as ingest needs it, read on first use: once per `IngestStage` value, which
+    /// must therefore not outlive a catalog apply.
+    private let catalog = CatalogCache()
 
     public init(database: TallyDatabase, outDirectory: String, progress: (@Sendable (IngestProgress) -> Void)? = nil) {
         self.store = database.store
@@ -36,14 +39,24 @@ public struct IngestStage {
 
     /// Ingests `paths` in order, each after the previous one committed.
     public func ingest(_ paths: [String]) throws -> IngestSummary {
-        let context = try Context(store: store)
-        return IngestSummary(files: try paths.map { try ingest($0, sha256: nil, context: context) })
+        IngestSummary(files: try paths.map { try ingest($0, sha256: nil) })
     }
 
     /// Ingests one file, recording its content checksum when given (`tally run` recognises a file
     /// seen before by it). A file that cannot be ingested is returned with `failure` set.
     public func ingest(_ path: String, sha256: String?) throws -> IngestFileSummary {
-        try ingest(path, sha256: sha256, context: Context(store: store))
+        try ingest(path, sha256: sha256, context: catalog.context(store))
+    }
+
+    private final class CatalogCache {
+        private var loaded: Context?
+
+        func context(_ store: Store) throws -> Context {
+            if let loaded { return loaded }
+            let context = try Context(store: store)
+            loaded = context
+            return context
+        }
     }
 
     /// The catalog as validation and bucketing need it, loaded once per run.

@@ -48,7 +48,7 @@ public struct IngestSummary: Sendable {
 
     public var failedFiles: [IngestFileSummary] { files.filter { $0.failure != nil } }
 
-    /// The `--json` object of SPEC §11.
+    /// The `--json` object of `tally ingest` (README).
     public var json: JSONValue {
         var object = Self.counts(total)
         object["files"] = .array(files.map { file in

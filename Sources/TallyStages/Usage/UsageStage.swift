@@ -15,7 +15,7 @@ public struct UsageError: Error, CustomStringConvertible, Sendable {
 }
 
 /// `tally usage`: a customer's usage in the period containing an instant, rated exactly as close will
-/// rate it, as Lago's `customer_usage` object (SPEC §10).
+/// rate it, as Lago's `customer_usage` object (docs/BILLING.md, invoices).
 ///
 /// Every stored event of the period counts, late ones included, whether before or after the instant;
 /// the subscriptions shown are those active at the instant. Reads only.

@@ -9,7 +9,7 @@ struct CatalogCommand: ParsableCommand {
 
     struct Apply: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Apply a catalog file (SPEC §1): atomic and idempotent; on any error nothing changes.")
+            abstract: "Apply a catalog file (Lago's create-call shapes): atomic and idempotent; on any error nothing changes.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The catalog JSON file.") var file: String
 

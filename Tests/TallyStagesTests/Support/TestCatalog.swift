@@ -1,4 +1,4 @@
-/// A small catalog the ingest tests validate against: the `ai_tokens` metric of SPEC §1 (filters
+/// A small catalog the ingest tests validate against: an `ai_tokens` metric (filters
 /// `model` and `type`), and three subscriptions of one customer:
 /// - `sub-a` and `sub-b`, from 2000-01-01T00:00:00Z with no end, so any in-range timestamp is inside them;
 /// - `sub-window`, from 2026-10-15T00:00:00Z to 2026-10-20T00:00:00Z.

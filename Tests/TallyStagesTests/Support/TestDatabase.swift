@@ -14,7 +14,8 @@ enum Repository {
     static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
 }
 
-/// One line of `<out>/rejects/<export>.rejects.ndjson` (SPEC §3), decoded with Foundation's JSON decoder.
+/// One line of `<out>/rejects/<export>.rejects.ndjson` (docs/BILLING.md, validation and reject reasons),
+/// decoded with Foundation's JSON decoder.
 struct RejectLine: Decodable, Equatable {
     let source: String
     let line: Int
