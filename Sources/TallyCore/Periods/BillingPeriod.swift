@@ -43,19 +43,8 @@ public struct BillingPeriod: Hashable, Sendable, Comparable, CustomStringConvert
 
     /// Parses a strict `YYYY-MM` label (`2026-10`); nil for anything else or an unknown timezone.
     public static func parse(label: String, timezone: String) -> BillingPeriod? {
-        let bytes = Array(label.utf8)
-        guard bytes.count == 7, bytes[4] == UInt8(ascii: "-") else { return nil }
-        func number(_ range: Range<Int>) -> Int? {
-            var value = 0
-            for byte in bytes[range] {
-                let digit = byte &- UInt8(ascii: "0")
-                guard digit < 10 else { return nil }
-                value = value * 10 + Int(digit)
-            }
-            return value
-        }
-        guard let year = number(0..<4), let month = number(5..<7) else { return nil }
-        return BillingPeriod(year: year, month: month, timezone: timezone)
+        guard let month = CalendarMonth(label: label) else { return nil }
+        return BillingPeriod(year: month.year, month: month.month, timezone: timezone)
     }
 
     /// The following month in the same timezone. Traps after December 9998.

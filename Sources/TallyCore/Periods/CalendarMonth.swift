@@ -10,6 +10,24 @@ public struct CalendarMonth: Hashable, Comparable, Sendable {
         self.month = month
     }
 
+    /// Parses a strict `YYYY-MM` label (`2026-10`): four digits, a hyphen, two digits, a month of
+    /// 1...12; nil for anything else (signs, spaces, a day).
+    public init?(label: String) {
+        let bytes = Array(label.utf8)
+        guard bytes.count == 7, bytes[4] == UInt8(ascii: "-") else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for byte in bytes[range] {
+                let digit = byte &- UInt8(ascii: "0")
+                guard digit < 10 else { return nil }
+                value = value * 10 + Int(digit)
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), (1...12).contains(month) else { return nil }
+        self.init(year: year, month: month)
+    }
+
     /// `YYYY-MM`, as in invoice folders and `--period`.
     public var label: String { Self.padded(year, 4) + "-" + Self.padded(month, 2) }
 

@@ -54,7 +54,9 @@ public struct CatalogStore {
         let plans = try connection.query("""
             SELECT p.id, p.lago_id, p.definition::text AS definition,
                    coalesce((SELECT json_agg(md5(p.lago_id::text || ':' || i)::uuid ORDER BY i)
-                             FROM generate_series(0, jsonb_array_length(p.definition -> 'charges') - 1) i), '[]')::text AS charge_lago_ids
+                             FROM generate_series(0, CASE jsonb_typeof(p.definition -> 'charges')
+                                                     WHEN 'array' THEN jsonb_array_length(p.definition -> 'charges') ELSE 0 END - 1) i),
+                            '[]')::text AS charge_lago_ids
             FROM plans p
             """, as: PlanRow.self).map { row in
             let plan = try Self.decode(Plan.self, row.definition, table: "plan", key: String(row.id))

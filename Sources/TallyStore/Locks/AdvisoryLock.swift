@@ -44,7 +44,9 @@ public enum AdvisoryLock: Int64, Sendable {
         try connection.queryFirst("""
             SELECT a.pid, a.application_name, a.backend_start
             FROM pg_locks l JOIN pg_stat_activity a USING (pid)
-            WHERE l.locktype = 'advisory' AND l.objid = $1::bigint AND l.granted LIMIT 1
+            WHERE l.locktype = 'advisory' AND l.objid = $1::bigint AND l.granted
+              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            LIMIT 1
             """, [rawValue & 0xFFFF_FFFF])
     }
 }

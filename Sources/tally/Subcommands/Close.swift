@@ -44,12 +44,10 @@ struct Close: ParsableCommand {
         }
     }
 
+    /// A `--period`: a strict `YYYY-MM` from the year 2000 on (events are too).
     static func month(_ text: String) -> (Int, Int)? {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0].count == 4, parts[1].count == 2,
-              let year = Int(parts[0]), let month = Int(parts[1]), (1...12).contains(month), year >= 2000
-        else { return nil }
-        return (year, month)
+        guard let month = CalendarMonth(label: text), month.year >= 2000 else { return nil }
+        return (month.year, month.month)
     }
 
     private func report(_ summary: CloseSummary, out: String) {
