@@ -36,6 +36,20 @@ struct PostgresRowDecoder: Decoder {
             row.isNull(try row.columns.index(of: key.stringValue))
         }
 
+        // The common types, without a dynamic cast each (rows of thousands of invoices go through here).
+        func decode(_ type: String.Type, forKey key: Key) throws -> String { try value(type, key) }
+        func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try value(type, key) }
+        func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try value(type, key) }
+        func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 { try value(type, key) }
+        func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try value(type, key) }
+        func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? { try value(String?.self, key) }
+        func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? { try value(Int64?.self, key) }
+        func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? { try value(Int?.self, key) }
+
+        private func value<Value: PostgresDecodable>(_ type: Value.Type, _ key: Key) throws -> Value {
+            try row.decode(type, column: try row.columns.index(of: key.stringValue))
+        }
+
         func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
             let column = try row.columns.index(of: key.stringValue)
             if let decodable = T.self as? any PostgresDecodable.Type {
