@@ -302,7 +302,7 @@ extension JSONValue {
         #expect(CatalogFixtures.errors(in: document) == [
             "billable_metrics[0].code: is required",
             #"billable_metrics[0].filters[1].values[1]: duplicate value "input" (first at billable_metrics[0].filters[1].values[0])"#,
-            #"plans[0].amount_cents: must be a whole number >= 0 (got "-5")"#,
+            #"plans[0].amount_cents: must be a whole number from 0 to 999999999999999 (got "-5")"#,
             #"plans[0].charges[0].properties.package_size: must be a whole number > 0 (got "0")"#,
             #"plans[0].charges[0].filters[0].properties.amount: must be a decimal number >= 0 (got "12abc")"#,
             #"customers[0].currency: must be a 3-letter upper-case ISO 4217 code such as "USD" (got "usd")"#,

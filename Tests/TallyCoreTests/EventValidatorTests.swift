@@ -310,12 +310,25 @@ struct EventRuleBreak: Sendable, CustomTestStringConvertible {
     @Test(arguments: [
         (JSONValue.string("0.1"), "0.1"), (.number("0.1"), "0.1"), (.number("1.5e-3"), "0.0015"),
         (.string("2000000"), "2000000"), (.number("-5"), "-5"), (.string("1500.50"), "1500.5"), (.number("0"), "0"),
-        (.string("12345678901234567890.123456789012345678"), "12345678901234567890.123456789012345678"),
+        (.string("999999999999999.999999999999"), "999999999999999.999999999999"),
+        (.number("-999999999999999.000000000001"), "-999999999999999.000000000001"),
     ])
     func unitsAreExact(tokens: JSONValue, units: String) throws {
         let event = try accepted(tokensEvent(property: "tokens", tokens))
         #expect(event.units == ExactDecimal(decimalString: units))
         #expect(event.units.description == units)
+    }
+
+    /// Beyond 15 digits before the point or 12 after it, a month of such events could exceed what
+    /// Tally sums and bills exactly: the event is rejected where it enters, with the limit.
+    @Test(arguments: [
+        JSONValue.string("1000000000000000"), .number("1e15"), .number("1e24"), .string("-1000000000000000"),
+        .string("0.0000000000001"), .number("12345678901234567890.123456789012345678"), .string("1.1234567890123"),
+    ])
+    func unitsBeyondTheLimitsAreRejected(tokens: JSONValue) throws {
+        let rejected = try #require(rejection(tokensEvent(property: "tokens", tokens)))
+        #expect(rejected.reason == .invalidAggregationProperty)
+        #expect(rejected.message.contains("at most 15 digits before the decimal point and 12 after it"), "\(rejected.message)")
     }
 
     @Test func unitsSumWithoutRounding() throws {

@@ -13,7 +13,7 @@ import TallyCore
     private func rate(
         _ units: String, _ properties: PackageProperties?, currency: String = "USD", events: Int = 1
     ) throws -> RatedCharge {
-        PackageRating.rate(units: try decimal(units), eventsCount: events, properties: properties, currency: currency)
+        try PackageRating.rate(units: try decimal(units), eventsCount: events, properties: properties, currency: currency)
     }
 
     // MARK: The worked examples of docs/BILLING.md

@@ -11,7 +11,7 @@ import TallyCore
     }
 
     private func fee(_ cents: Int64, _ period: BillingPeriod, start: String) throws -> Int64 {
-        SubscriptionFee.amountCents(planAmountCents: cents, period: period, subscriptionStart: try at(start))
+        try SubscriptionFee.amountCents(planAmountCents: cents, period: period, subscriptionStart: try at(start))
     }
 
     @Test func aSubscriptionStartedBeforeThePeriodPaysTheFullFee() throws {

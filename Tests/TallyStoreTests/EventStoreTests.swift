@@ -286,7 +286,7 @@ import TallyPostgres
             FROM events ORDER BY subscription_id, transaction_id
             """) == [["1", "t1", "\(oldIngest)", "7", "10"], ["1", "t2", "\(newIngest)", "2", "5"], ["2", "t1", "\(newIngest)", "6", "3"]])
         // Only the accepted lines (2 and 6) reached the rollups.
-        let buckets = try db.store.usage.buckets(subscriptionIds: [1, 2], month: october)
+        let buckets = try db.store.usage.buckets(subscriptionIds: [1, 2], month: october).buckets
         #expect(buckets[1]?.map { "\($0.code) \($0.filterValues) \($0.units) \($0.eventsCount)" } == [#"tokens ["model": "small"] 5 1"#])
         #expect(buckets[2]?.map { "\($0.code) \($0.filterValues) \($0.units) \($0.eventsCount)" } == [#"tokens ["model": "large"] 3 1"#])
     }

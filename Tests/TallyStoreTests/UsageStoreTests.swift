@@ -43,7 +43,9 @@ import TallyPostgres
     }
 
     static func buckets(_ db: TestStore, _ subscriptionIds: [Int64], _ month: CalendarMonth) throws -> [Int64: [String]] {
-        described(try db.store.usage.buckets(subscriptionIds: subscriptionIds, month: month))
+        let usage = try db.store.usage.buckets(subscriptionIds: subscriptionIds, month: month)
+        #expect(usage.unreadable.isEmpty)
+        return described(usage.buckets)
     }
 
     // MARK: Adding and reading

@@ -6,7 +6,7 @@ extension CatalogDecoder {
         let code = reader.requiredString("code")
         let name = reader.requiredString("name")
         let description = reader.optionalString("description")
-        let amountCents = reader.integer("amount_cents", in: 0...Int64.max)
+        let amountCents = reader.integer("amount_cents", in: BillingLimits.planAmountCents)
         let currency = reader.currency("amount_currency", required: true)
         let interval = reader.choice("interval", of: PlanInterval.self)
         let payInAdvance = reader.flag("pay_in_advance", supportedValue: false)
@@ -59,9 +59,9 @@ extension CatalogDecoder {
     }
 
     private static func decodePackageProperties(_ reader: inout CatalogObjectReader) -> PackageProperties? {
-        let amount = reader.decimal("amount", .nonNegative)
-        let freeUnits = reader.decimal("free_units", .wholeNonNegative, default: .zero)
-        let packageSize = reader.decimal("package_size", .wholePositive)
+        let amount = reader.decimal("amount", .nonNegative, limit: BillingLimits.price)
+        let freeUnits = reader.decimal("free_units", .wholeNonNegative, limit: BillingLimits.unitCount, default: .zero)
+        let packageSize = reader.decimal("package_size", .wholePositive, limit: BillingLimits.unitCount)
         reader.apply(.packageProperties)
         guard let amount, let freeUnits, let packageSize else { return nil }
         return PackageProperties(amount: amount, freeUnits: freeUnits, packageSize: packageSize)

@@ -136,7 +136,10 @@ struct CatalogObjectReader {
 
     /// An exact decimal given as a JSON number or a decimal string (`"2.7"`), checked against `rule`.
     /// Absent gives `defaultValue`, or "is required" when there is none.
-    mutating func decimal(_ key: String, _ rule: DecimalRule, default defaultValue: ExactDecimal? = nil) -> ExactDecimal? {
+    /// At most `limit`'s digits: a larger value is refused, saying the limit.
+    mutating func decimal(
+        _ key: String, _ rule: DecimalRule, limit: BillingLimits.Digits, default defaultValue: ExactDecimal? = nil
+    ) -> ExactDecimal? {
         switch numericField(key, requirement: rule.requirement, hasDefault: defaultValue != nil) {
         case .absent:
             if defaultValue == nil { fail(key, "is required") }
@@ -146,6 +149,10 @@ struct CatalogObjectReader {
         case .present(let text, let parsed):
             guard let parsed, rule.accepts(parsed) else {
                 fail(key, "must be \(rule.requirement) (got \(CatalogPath.quoted(text)))")
+                return nil
+            }
+            guard limit.admits(parsed) else {
+                fail(key, "must have \(limit), the most Tally bills exactly (got \(CatalogPath.quoted(text)))")
                 return nil
             }
             return parsed

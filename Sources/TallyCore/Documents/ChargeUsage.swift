@@ -37,14 +37,29 @@ public struct ChargeUsage: Sendable {
     /// Usage matching no filter, priced with the charge's own properties (0 when it has none).
     public let defaultBucket: RatedCharge
 
-    /// Rates `usage` (the subscription's buckets of the period, any metric) for `charge`.
+    /// Every bucket's units, summed.
+    public let units: ExactDecimal
+    public let eventsCount: Int
+    /// The sum of the buckets' rounded amounts, as the invoice's fees for this charge will add up.
+    public let amountCents: Int64
+
+    /// Rates `usage` (the subscription's buckets of the period, any metric) for `charge`; throws
+    /// when a figure has no exact billable value.
     public init(
         charge: Charge, usage: [UsageBucket], currency: String,
         externalSubscriptionId: String, chargeLagoId: String, metric: Metric
-    ) {
-        let slots = charge.rate(usage, currency: currency).slots
+    ) throws(BillingError) {
+        let slots = try charge.rate(usage, currency: currency).slots
         self.filters = zip(charge.filters, slots).map { FilterUsage(filter: $0, rated: $1) }
         self.defaultBucket = slots[charge.filters.count]
+        var units = ExactDecimal.zero
+        for slot in slots {
+            guard let sum = units.adding(slot.units) else { throw .tooLarge("the units of metric \(charge.billableMetricCode)") }
+            units = sum
+        }
+        self.units = units
+        self.eventsCount = slots.reduce(0) { $0 + $1.eventsCount }
+        self.amountCents = try Int64.sum(slots.map(\.amountCents), "the amount of metric \(charge.billableMetricCode)")
         self.externalSubscriptionId = externalSubscriptionId
         self.chargeLagoId = chargeLagoId
         self.charge = charge
@@ -55,10 +70,4 @@ public struct ChargeUsage: Sendable {
     /// Every bucket: the filters in plan order, then the default one.
     public var buckets: [RatedCharge] { filters.map(\.rated) + [defaultBucket] }
 
-    public var units: ExactDecimal { buckets.reduce(.zero) { $0 + $1.units } }
-
-    public var eventsCount: Int { buckets.reduce(0) { $0 + $1.eventsCount } }
-
-    /// The sum of the buckets' rounded amounts, as the invoice's fees for this charge will add up.
-    public var amountCents: Int64 { buckets.reduce(0) { $0 + $1.amountCents } }
 }

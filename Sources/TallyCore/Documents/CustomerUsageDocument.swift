@@ -7,13 +7,15 @@ public struct CustomerUsageDocument: Sendable {
     /// One per subscription and plan charge, in subscription then plan order.
     public let charges: [ChargeUsage]
 
-    public init(period: BillingPeriod, currency: String, charges: [ChargeUsage]) {
+    /// The charges' amounts, summed.
+    public let amountCents: Int64
+
+    public init(period: BillingPeriod, currency: String, charges: [ChargeUsage]) throws(BillingError) {
         self.period = period
         self.currency = currency
         self.charges = charges
+        amountCents = try Int64.sum(charges.map(\.amountCents), "the usage amount")
     }
-
-    public var amountCents: Int64 { charges.reduce(0) { $0 + $1.amountCents } }
 
     /// The period's first second, UTC: `2026-10-01T04:00:00Z`.
     public var fromDatetime: String { period.from.wholeSecondsDescription }

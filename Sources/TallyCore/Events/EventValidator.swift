@@ -82,14 +82,27 @@ public struct EventValidator: Sendable {
         case nil, .null?:
             throw EventRejection(.missingAggregationProperty, "\(field) is missing: metric \(Self.quoted(metric.code)) sums it")
         case .number(let literal)?:
-            if let number = ExactDecimal(jsonNumber: literal) { return number }
-            throw EventRejection(.invalidAggregationProperty, "\(field) \(literal) has more digits than Tally keeps exactly (38)")
+            guard let number = ExactDecimal(jsonNumber: literal) else {
+                throw EventRejection(.invalidAggregationProperty, "\(field) \(literal) has more digits than Tally keeps exactly (38)")
+            }
+            return try bounded(number, written: literal, field: field)
         case .string(let text)?:
-            if let number = ExactDecimal(decimalString: text) { return number }
-            throw EventRejection(.invalidAggregationProperty, "\(field) \(Self.quoted(text)) is not a decimal number like 2000000 or 1500.5")
+            guard let number = ExactDecimal(decimalString: text) else {
+                throw EventRejection(.invalidAggregationProperty, "\(field) \(Self.quoted(text)) is not a decimal number like 2000000 or 1500.5")
+            }
+            return try bounded(number, written: Self.quoted(text), field: field)
         case let other?:
             throw EventRejection(.invalidAggregationProperty, "\(field) must be a number or a decimal string (got \(other.kindName))")
         }
+    }
+
+    /// `number` when it is within what Tally bills per event (`BillingLimits.eventUnits`).
+    private func bounded(_ number: ExactDecimal, written: String, field: String) throws(EventRejection) -> ExactDecimal {
+        guard BillingLimits.eventUnits.admits(number) else {
+            throw EventRejection(.invalidAggregationProperty,
+                                 "\(field) \(written) is beyond what Tally bills per event: \(BillingLimits.eventUnits)")
+        }
+        return number
     }
 
     private func checkFilterValues(_ properties: JSONObject?, metric: IngestCatalog.Metric) throws(EventRejection) {

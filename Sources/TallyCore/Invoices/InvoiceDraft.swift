@@ -24,24 +24,26 @@ public struct InvoiceDraft: Sendable {
     }
 
     /// The wallet debits this invoice takes from `wallets` and the totals they leave.
-    public func settle(against wallets: [WalletBalance]) -> (debits: [WalletDebit], totals: InvoiceTotals) {
-        let debits = WalletLedger.debits(
-            invoiceTotalCents: fees.reduce(0) { $0 + $1.fee.amountCents }, currency: currency, wallets: wallets)
-        return (debits, InvoiceTotals(feeAmountsCents: fees.map(\.fee.amountCents), debits: debits))
+    public func settle(against wallets: [WalletBalance]) throws(BillingError) -> (debits: [WalletDebit], totals: InvoiceTotals) {
+        let feeAmounts = fees.map(\.fee.amountCents)
+        let debits = try WalletLedger.debits(
+            invoiceTotalCents: try Int64.sum(feeAmounts, "the sum of the fees"), currency: currency, wallets: wallets)
+        return (debits, try InvoiceTotals(feeAmountsCents: feeAmounts, debits: debits))
     }
 
     /// Rates `customer`'s `period` with the current catalog from its subscriptions' usage buckets
     /// (`usage`, by subscription id): what close issues, and what reprocess compares a stored
-    /// invoice with. Nil when the customer has no subscription live in the period.
+    /// invoice with. Nil when the customer has no subscription live in the period; throws when a
+    /// figure has no exact billable value.
     public static func rate(
         customer: StoredCatalog.CustomerRecord, period: BillingPeriod, catalog: StoredCatalog, usage: [Int64: [UsageBucket]]
-    ) -> RatedDraft? {
+    ) throws(BillingError) -> RatedDraft? {
         let subscriptions = catalog.activeSubscriptions(of: customer, in: period)
         guard let first = subscriptions.first else { return nil }
         var fees: [Line] = []
         var unpriced: [UnpricedUsage] = []
         for subscription in subscriptions {
-            let rated = SubscriptionRating.fees(
+            let rated = try SubscriptionRating.fees(
                 subscription: subscription.definition, plan: subscription.plan.definition, startedAt: subscription.startedAt,
                 endingAt: subscription.endingAt, period: period, usage: usage[subscription.id] ?? [],
                 metrics: catalog.metricDefinitions)

@@ -14,11 +14,14 @@ public struct InvoiceIssuer: Sendable {
         self.wallets = wallets
     }
 
-    /// Numbers and settles `draft`, and keeps what it took from the wallets.
-    public mutating func issue(_ draft: InvoiceDraft) -> IssuedDraft {
+    /// Numbers and settles `draft`, and keeps what it took from the wallets. Throws, numbering
+    /// nothing, when its settlement has no exact value.
+    public mutating func issue(_ draft: InvoiceDraft) throws(BillingError) -> IssuedDraft {
         let customer = draft.customer
-        let (debits, totals) = draft.settle(against: wallets[customer.id] ?? [])
-        wallets[customer.id] = (wallets[customer.id] ?? []).map { $0.after(debits) }
+        let (debits, totals) = try draft.settle(against: wallets[customer.id] ?? [])
+        var left: [WalletBalance] = []
+        for wallet in wallets[customer.id] ?? [] { left.append(try wallet.after(debits)) }
+        wallets[customer.id] = left
         let sequence = (lastSequences[customer.id] ?? 0) + 1
         lastSequences[customer.id] = sequence
         let number = InvoiceNumber.format(prefix: prefix, customerSequence: customer.sequentialId, invoiceSequence: sequence)

@@ -17,15 +17,18 @@ public struct InvoiceTotals: Equatable, Sendable {
     public var totalDueAmountCents: Int64 { totalAmountCents }
 
     /// Totals of an invoice holding fees of `feeAmountsCents`, paid in part by `debits`
-    /// (from `WalletLedger.debits`, computed on the sub-total including taxes).
-    public init(feeAmountsCents: [Int64], debits: [WalletDebit]) {
-        feesAmountCents = feeAmountsCents.reduce(0, +)
+    /// (from `WalletLedger.debits`, computed on the sub-total including taxes). Throws when a sum
+    /// exceeds 64-bit minor units.
+    public init(feeAmountsCents: [Int64], debits: [WalletDebit]) throws(BillingError) {
+        feesAmountCents = try Int64.sum(feeAmountsCents, "the sum of the fees")
         taxesAmountCents = 0
         subTotalExcludingTaxesAmountCents = feesAmountCents
         subTotalIncludingTaxesAmountCents = subTotalExcludingTaxesAmountCents + taxesAmountCents
-        prepaidGrantedCreditAmountCents = debits.reduce(0) { $0 + $1.grantedAmountCents }
-        prepaidPurchasedCreditAmountCents = debits.reduce(0) { $0 + $1.purchasedAmountCents }
-        prepaidCreditAmountCents = prepaidGrantedCreditAmountCents + prepaidPurchasedCreditAmountCents
+        prepaidGrantedCreditAmountCents = try Int64.sum(debits.map(\.grantedAmountCents), "the granted credits applied")
+        prepaidPurchasedCreditAmountCents = try Int64.sum(debits.map(\.purchasedAmountCents), "the purchased credits applied")
+        prepaidCreditAmountCents = try Int64.sum([prepaidGrantedCreditAmountCents, prepaidPurchasedCreditAmountCents],
+                                                 "the credits applied")
+        // Credits never exceed the sub-total they pay (WalletLedger), so this cannot overflow.
         totalAmountCents = subTotalIncludingTaxesAmountCents - prepaidCreditAmountCents
     }
 }

@@ -23,37 +23,34 @@ public struct RatedCharge: Equatable, Sendable {
 /// exactly.
 public enum PackageRating {
     /// Rates `units` with `properties` in `currency`; nil `properties` is a price of 0 (unpriced usage).
-    ///
-    /// Traps when `currency` is not one of `Currency.supportedCodes`, the package size is 0, or the amount
-    /// does not fit 38 digits or `Int64` minor units: the catalog validator refuses such prices, and no
-    /// realistic usage reaches 92 quadrillion dollars.
+    /// Throws when the currency is not supported or the amount has no exact 38-digit value or does
+    /// not fit 64-bit minor units.
     public static func rate(
         units: ExactDecimal, eventsCount: Int, properties: PackageProperties?, currency: String
-    ) -> RatedCharge {
-        guard let scale = Currency.minorUnitScale(currency: currency) else {
-            preconditionFailure("cannot rate in unsupported currency \(currency)")
-        }
+    ) throws(BillingError) -> RatedCharge {
+        guard let scale = Currency.minorUnitScale(currency: currency) else { throw .unsupportedCurrency(currency) }
         guard let properties else {
             return RatedCharge(
                 units: units, eventsCount: eventsCount, preciseAmount: .zero, amountCents: 0, unpriced: units > .zero)
         }
-        let amount = preciseAmount(units: units, properties)
+        let amount = try preciseAmount(units: units, properties, currency: currency)
         guard let cents = amount.rounded(scale: scale, .halfUp).minorUnits(scale: scale) else {
-            preconditionFailure("amount \(amount) \(currency) does not fit in 64-bit minor units")
+            throw .tooLarge("\(amount) \(currency)")
         }
         return RatedCharge(units: units, eventsCount: eventsCount, preciseAmount: amount, amountCents: cents, unpriced: false)
     }
 
-    private static func preciseAmount(units: ExactDecimal, _ properties: PackageProperties) -> ExactDecimal {
+    private static func preciseAmount(
+        units: ExactDecimal, _ properties: PackageProperties, currency: String
+    ) throws(BillingError) -> ExactDecimal {
         guard let paidUnits = units.subtracting(properties.freeUnits) else {
-            preconditionFailure("units \(units) − free units \(properties.freeUnits) overflow 38 digits")
+            throw .tooLarge("\(units) units − \(properties.freeUnits) free units")
         }
         guard paidUnits > .zero else { return .zero }
-        guard let packages = paidUnits.dividedRoundingUp(by: properties.packageSize),
+        guard properties.packageSize > .zero, let packages = paidUnits.dividedRoundingUp(by: properties.packageSize),
               let amount = packages.multiplied(by: properties.amount)
         else {
-            preconditionFailure(
-                "⌈\(paidUnits) ÷ \(properties.packageSize)⌉ × \(properties.amount) is not a 38-digit amount")
+            throw .tooLarge("⌈\(paidUnits) ÷ \(properties.packageSize)⌉ × \(properties.amount) \(currency)")
         }
         return amount
     }

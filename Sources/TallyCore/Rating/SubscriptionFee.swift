@@ -6,7 +6,7 @@ public enum SubscriptionFee {
     ///
     /// Proration counts whole local days in the period's timezone, the start day included:
     /// `(days in month − start day + 1) × planAmountCents ÷ days in month`, rounded half away from zero.
-    public static func amountCents(planAmountCents: Int64, period: BillingPeriod, subscriptionStart: UTCInstant) -> Int64 {
+    public static func amountCents(planAmountCents: Int64, period: BillingPeriod, subscriptionStart: UTCInstant) throws(BillingError) -> Int64 {
         guard planAmountCents != 0, subscriptionStart <= period.to else { return 0 }
         guard subscriptionStart >= period.from else { return planAmountCents }
         let daysInMonth = period.daysInMonth
@@ -15,7 +15,7 @@ public enum SubscriptionFee {
         // division always has a result that fits Int64.
         guard let prorated = (ExactDecimal(daysBilled) * ExactDecimal(significand: Int128(planAmountCents), scale: 0))
                 .divided(by: ExactDecimal(daysInMonth), scale: 0, .halfAwayFromZero)?.int64Value
-        else { preconditionFailure("\(daysBilled) × \(planAmountCents) ÷ \(daysInMonth) has no Int64 result") }
+        else { throw .tooLarge("\(daysBilled) × \(planAmountCents) ÷ \(daysInMonth)") }
         return prorated
     }
 }

@@ -50,20 +50,24 @@ extension Charge {
     /// `FilterMatcher` and each slot priced by `PackageRating`: the filters in plan order, then the
     /// default slot (priced with the charge's own properties). `unmatched` are the buckets that went
     /// to the default slot, in `usage` order.
-    public func rate(_ usage: [UsageBucket], currency: String) -> (slots: [RatedCharge], unmatched: [UsageBucket]) {
+    public func rate(_ usage: [UsageBucket], currency: String) throws(BillingError) -> (slots: [RatedCharge], unmatched: [UsageBucket]) {
         var units = Array(repeating: ExactDecimal.zero, count: filters.count + 1)
         var counts = Array(repeating: 0, count: filters.count + 1)
         var unmatched: [UsageBucket] = []
         for bucket in usage where bucket.code == billableMetricCode {
             let index = FilterMatcher.match(bucket.filterValues, filters: filters) ?? filters.count
-            units[index] = units[index] + bucket.units
+            guard let sum = units[index].adding(bucket.units) else {
+                throw .tooLarge("the units of metric \(billableMetricCode) (\(units[index]) + \(bucket.units))")
+            }
+            units[index] = sum
             counts[index] += bucket.eventsCount
             if index == filters.count { unmatched.append(bucket) }
         }
-        let slots = units.indices.map { index in
-            PackageRating.rate(
+        var slots: [RatedCharge] = []
+        for index in units.indices {
+            slots.append(try PackageRating.rate(
                 units: units[index], eventsCount: counts[index],
-                properties: index < filters.count ? filters[index].properties : properties, currency: currency)
+                properties: index < filters.count ? filters[index].properties : properties, currency: currency))
         }
         return (slots, unmatched)
     }
@@ -74,7 +78,7 @@ public enum SubscriptionRating {
     public static func fees(
         subscription: Subscription, plan: Plan, startedAt: UTCInstant, endingAt: UTCInstant?,
         period: BillingPeriod, usage: [UsageBucket], metrics: [String: BillableMetric]
-    ) -> (fees: [DraftFee], unpriced: [UnpricedUsage]) {
+    ) throws(BillingError) -> (fees: [DraftFee], unpriced: [UnpricedUsage]) {
         let from = max(period.from, startedAt)
         let to = endingAt.map { min(period.to, $0) } ?? period.to
         var fees: [DraftFee] = []
@@ -82,7 +86,7 @@ public enum SubscriptionRating {
 
         for charge in plan.charges {
             let metric = metrics[charge.billableMetricCode]
-            let (slots, unmatched) = charge.rate(usage, currency: plan.currency)
+            let (slots, unmatched) = try charge.rate(usage, currency: plan.currency)
             if charge.properties == nil {
                 unpriced += unmatched.filter { $0.units != .zero }.map { bucket in
                     UnpricedUsage(externalSubscriptionId: subscription.externalId, metricCode: charge.billableMetricCode,
@@ -102,7 +106,7 @@ public enum SubscriptionRating {
             }
         }
 
-        let feeCents = SubscriptionFee.amountCents(planAmountCents: plan.amountCents, period: period, subscriptionStart: startedAt)
+        let feeCents = try SubscriptionFee.amountCents(planAmountCents: plan.amountCents, period: period, subscriptionStart: startedAt)
         if feeCents > 0 {
             let scale = Currency.minorUnitScale(currency: plan.currency) ?? 2
             fees.append(DraftFee(

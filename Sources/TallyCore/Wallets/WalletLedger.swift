@@ -25,9 +25,9 @@ public struct WalletBalance: Equatable, Sendable {
     }
 
     /// All credits × `rateAmount` in minor units of `scale` decimals, rounded half-up (docs/BILLING.md,
-    /// wallets).
-    public func balanceCents(scale: Int) -> Int64 {
-        WalletLedger.cents(grantedCredits + purchasedCredits, rateAmount: rateAmount, scale: scale)
+    /// wallets); nil when that does not fit 64-bit minor units.
+    public func balanceCents(scale: Int) -> Int64? {
+        grantedCredits.adding(purchasedCredits).flatMap { WalletLedger.cents($0, rateAmount: rateAmount, scale: scale) }
     }
 }
 
@@ -69,20 +69,21 @@ public enum WalletLedger {
     public static let creditDecimals = 12
 
     /// The outbound debits, one per wallet used, in the order they apply; none for a total ≤ 0.
-    public static func debits(invoiceTotalCents: Int64, currency: String, wallets: [WalletBalance]) -> [WalletDebit] {
+    /// Throws when the currency is not supported or a wallet's figures have no exact value.
+    public static func debits(invoiceTotalCents: Int64, currency: String, wallets: [WalletBalance]) throws(BillingError) -> [WalletDebit] {
         guard invoiceTotalCents > 0 else { return [] }
-        guard let scale = Currency.minorUnitScale(currency: currency) else {
-            preconditionFailure("cannot apply wallets to an invoice in unsupported currency \(currency)")
-        }
+        guard let scale = Currency.minorUnitScale(currency: currency) else { throw .unsupportedCurrency(currency) }
         let ordered = wallets
             .filter { $0.currency == currency }
             .sorted { ($0.priority, $0.createdOrder, $0.walletId) < ($1.priority, $1.createdOrder, $1.walletId) }
         var remaining = invoiceTotalCents
         var debits: [WalletDebit] = []
         for wallet in ordered where remaining > 0 {
-            let balance = wallet.balanceCents(scale: scale)
+            guard let balance = wallet.balanceCents(scale: scale) else {
+                throw .tooLarge("the balance of wallet \(wallet.walletId) (\(wallet.grantedCredits) + \(wallet.purchasedCredits) credits × \(wallet.rateAmount))")
+            }
             guard balance > 0 else { continue }
-            let debit = debit(of: wallet, cents: min(remaining, balance), balance: balance, scale: scale)
+            let debit = try debit(of: wallet, cents: min(remaining, balance), balance: balance, scale: scale)
             debits.append(debit)
             remaining -= debit.amountCents
         }
@@ -90,31 +91,45 @@ public enum WalletLedger {
     }
 
     /// Takes `cents` (0 < cents ≤ balance) from `wallet`, granted credits first.
-    private static func debit(of wallet: WalletBalance, cents: Int64, balance: Int64, scale: Int) -> WalletDebit {
-        let held = wallet.grantedCredits + wallet.purchasedCredits
-        let credits = cents == balance ? held : min(held, creditsWorth(cents, rateAmount: wallet.rateAmount, scale: scale))
+    private static func debit(of wallet: WalletBalance, cents: Int64, balance: Int64, scale: Int) throws(BillingError) -> WalletDebit {
+        guard let held = wallet.grantedCredits.adding(wallet.purchasedCredits) else {
+            throw .tooLarge("\(wallet.grantedCredits) + \(wallet.purchasedCredits) credits")
+        }
+        let credits: ExactDecimal
+        if cents == balance {
+            credits = held
+        } else {
+            guard let worth = creditsWorth(cents, rateAmount: wallet.rateAmount, scale: scale) else {
+                throw .tooLarge("\(cents) minor units ÷ rate \(wallet.rateAmount)")
+            }
+            credits = min(held, worth)
+        }
         let granted = min(wallet.grantedCredits, credits)
-        let purchased = credits - granted
+        guard let purchased = credits.subtracting(granted) else { throw .tooLarge("\(credits) − \(granted) credits") }
         // Granted credits pay first: all of `cents` unless they run out, then their own (half-up) value.
-        let grantedCents = purchased == .zero
-            ? cents
-            : min(cents, WalletLedger.cents(granted, rateAmount: wallet.rateAmount, scale: scale))
+        let grantedCents: Int64
+        if purchased == .zero {
+            grantedCents = cents
+        } else {
+            guard let worth = WalletLedger.cents(granted, rateAmount: wallet.rateAmount, scale: scale) else {
+                throw .tooLarge("\(granted) credits × rate \(wallet.rateAmount)")
+            }
+            grantedCents = min(cents, worth)
+        }
         return WalletDebit(
             walletId: wallet.walletId, grantedCredits: granted, purchasedCredits: purchased,
             grantedAmountCents: grantedCents, purchasedAmountCents: cents - grantedCents)
     }
 
-    /// `cents ÷ (rate × 10^scale)`: exact when it terminates, else rounded up at `creditDecimals` decimals.
-    private static func creditsWorth(_ cents: Int64, rateAmount: ExactDecimal, scale: Int) -> ExactDecimal {
+    /// `cents ÷ (rate × 10^scale)`: exact when it terminates, else rounded up at `creditDecimals`
+    /// decimals; nil when that does not fit 38 digits.
+    private static func creditsWorth(_ cents: Int64, rateAmount: ExactDecimal, scale: Int) -> ExactDecimal? {
         let money = ExactDecimal(significand: Int128(cents), scale: scale)
         if let decimals = terminatingDecimals(cents, rateAmount: rateAmount, scale: scale),
            let exact = money.divided(by: rateAmount, scale: decimals, .down) {
             return exact
         }
-        guard let rounded = money.divided(by: rateAmount, scale: creditDecimals, .up) else {
-            preconditionFailure("\(money) ÷ rate \(rateAmount) does not fit 38 digits")
-        }
-        return rounded
+        return money.divided(by: rateAmount, scale: creditDecimals, .up)
     }
 
     /// How many decimals `cents ÷ (rate × 10^scale)` has, or nil when it does not terminate.
@@ -134,33 +149,40 @@ public enum WalletLedger {
         return decimals <= ExactDecimal.maxDigits ? decimals : nil
     }
 
-    /// `credits × rate` in minor units of `scale` decimals, rounded half-up.
-    static func cents(_ credits: ExactDecimal, rateAmount: ExactDecimal, scale: Int) -> Int64 {
-        guard let value = credits.multiplied(by: rateAmount)?.rounded(scale: scale, .halfUp).minorUnits(scale: scale)
-        else { preconditionFailure("\(credits) credits × rate \(rateAmount) do not fit in 64-bit minor units") }
-        return value
+    /// `credits × rate` in minor units of `scale` decimals, rounded half-up; nil when it does not
+    /// fit 64-bit minor units.
+    public static func cents(_ credits: ExactDecimal, rateAmount: ExactDecimal, scale: Int) -> Int64? {
+        credits.multiplied(by: rateAmount)?.rounded(scale: scale, .halfUp).minorUnits(scale: scale)
     }
 }
 
 extension WalletBalance {
     /// The balance left once `debits` are taken (debits of other wallets leave it as it is).
-    public func after(_ debits: [WalletDebit]) -> WalletBalance {
-        let taken = debits.filter { $0.walletId == walletId }
-        return adding(granted: taken.reduce(.zero) { $0 - $1.grantedCredits },
-                      purchased: taken.reduce(.zero) { $0 - $1.purchasedCredits })
+    public func after(_ debits: [WalletDebit]) throws(BillingError) -> WalletBalance {
+        var balance = self
+        for debit in debits where debit.walletId == walletId {
+            balance = try balance.adding(granted: -debit.grantedCredits, purchased: -debit.purchasedCredits)
+        }
+        return balance
     }
 
     /// The balance once `credits` taken from wallets are given back (those of other wallets leave it as it is).
-    public func returning(_ credits: [WalletCredits]) -> WalletBalance {
-        let given = credits.filter { $0.walletId == walletId }
-        return adding(granted: given.reduce(.zero) { $0 + $1.granted }, purchased: given.reduce(.zero) { $0 + $1.purchased })
+    public func returning(_ credits: [WalletCredits]) throws(BillingError) -> WalletBalance {
+        var balance = self
+        for given in credits where given.walletId == walletId {
+            balance = try balance.adding(granted: given.granted, purchased: given.purchased)
+        }
+        return balance
     }
 
     /// The balance with `granted` and `purchased` credits added (negative amounts take them).
-    public func adding(granted: ExactDecimal, purchased: ExactDecimal) -> WalletBalance {
-        WalletBalance(
+    public func adding(granted: ExactDecimal, purchased: ExactDecimal) throws(BillingError) -> WalletBalance {
+        guard let newGranted = grantedCredits.adding(granted), let newPurchased = purchasedCredits.adding(purchased) else {
+            throw .tooLarge("the credits of wallet \(walletId)")
+        }
+        return WalletBalance(
             walletId: walletId, priority: priority, createdOrder: createdOrder, currency: currency, rateAmount: rateAmount,
-            grantedCredits: grantedCredits + granted, purchasedCredits: purchasedCredits + purchased)
+            grantedCredits: newGranted, purchasedCredits: newPurchased)
     }
 }
 

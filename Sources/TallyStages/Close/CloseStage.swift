@@ -26,14 +26,15 @@ public struct CloseStage {
             }
             return true
         }
-        let rated = try Self.rate(open, catalog: catalog, store: store)
+        let (rated, unrated) = try Self.rate(open, catalog: catalog, store: store)
+        summary.notIssued = unrated
         summary.unpriced = rated.flatMap(\.unpriced)
         // Each batch's files are written on another thread while the next batch is issued; what
         // is left (files of earlier closes gone missing or stale, the summaries) comes after.
         let writing = BackgroundWork<[String]>()
         let outDirectory = outDirectory
         do {
-            summary.issued = try issue(rated.map(\.draft), prefix: catalog.documentNumberPrefix) { numbers in
+            summary.issued = try issue(rated.map(\.draft), prefix: catalog.documentNumberPrefix, notIssued: &summary.notIssued) { numbers in
                 let invoices = try store.invoices.records(numbers: numbers)
                 writing.submit { try InvoiceFileWriter.write(invoices, catalog: catalog, outDirectory: outDirectory) }
             }
@@ -48,31 +49,50 @@ public struct CloseStage {
         return summary
     }
 
-    /// Rates each (customer, period) pair from the usage rollups with the current catalog; every
-    /// customer must have a subscription live in its period.
+    /// Rates each (customer, period) pair from the usage rollups with the current catalog; a pair
+    /// whose usage or fees have no exact billable value is returned apart, with why.
     static func rate(
         _ pairs: [(customer: StoredCatalog.CustomerRecord, period: BillingPeriod)], catalog: StoredCatalog, store: Store
-    ) throws -> [RatedDraft] {
+    ) throws -> (rated: [RatedDraft], notIssued: [NotIssued]) {
         // A rollup's month is the month in its customer's timezone: one query per month serves every timezone.
-        var usage: [CalendarMonth: [Int64: [UsageBucket]]] = [:]
+        var usage: [CalendarMonth: UsageStore.MonthUsage] = [:]
         for (month, members) in Dictionary(grouping: pairs, by: \.period.calendarMonth) {
             let ids = members.flatMap { catalog.activeSubscriptions(of: $0.customer, in: $0.period).map(\.id) }
             usage[month] = try store.usage.buckets(subscriptionIds: ids, month: month)
         }
-        return pairs.compactMap { customer, period in
-            InvoiceDraft.rate(customer: customer, period: period, catalog: catalog, usage: usage[period.calendarMonth] ?? [:])
+        var rated: [RatedDraft] = []
+        var notIssued: [NotIssued] = []
+        for (customer, period) in pairs {
+            let month = usage[period.calendarMonth] ?? UsageStore.MonthUsage()
+            do {
+                for subscription in catalog.activeSubscriptions(of: customer, in: period) {
+                    if let reason = month.unreadable[subscription.id] {
+                        throw BillingError("subscription \(subscription.externalId): \(reason)")
+                    }
+                }
+                if let draft = try InvoiceDraft.rate(customer: customer, period: period, catalog: catalog, usage: month.buckets) {
+                    rated.append(draft)
+                }
+            } catch let error as BillingError {
+                notIssued.append(NotIssued(customer: customer.externalId, period: period.label, reason: error.description))
+            }
         }
+        return (rated, notIssued)
     }
 
     /// Issues `drafts` batch by batch, each batch numbered, settled and written in one
-    /// transaction, then calls `committed` with its invoice numbers.
-    private func issue(_ drafts: [InvoiceDraft], prefix: String, committed: ([String]) throws -> Void) throws -> [IssuedInvoice] {
+    /// transaction, then calls `committed` with its invoice numbers. A draft whose settlement has no
+    /// exact value is left out and added to `notIssued`.
+    private func issue(
+        _ drafts: [InvoiceDraft], prefix: String, notIssued: inout [NotIssued], committed: ([String]) throws -> Void
+    ) throws -> [IssuedInvoice] {
         var issued: [IssuedInvoice] = []
         for start in stride(from: 0, to: drafts.count, by: Tuning.closeBatchSize) {
             let batch = drafts[start..<min(start + Tuning.closeBatchSize, drafts.count)]
             try Interruption.check()
-            let invoices = try store.transaction { try Self.insert(Array(batch), prefix: prefix, store: store) }
+            let (invoices, unsettled) = try store.transaction { try Self.insert(Array(batch), prefix: prefix, store: store) }
             CrashPoint.closeAfterBatch.reach()
+            notIssued += unsettled
             issued += invoices.map(\.summary)
             try committed(invoices.map(\.number))
         }
@@ -80,14 +100,23 @@ public struct CloseStage {
     }
 
     /// Numbers, settles and stores `drafts` inside the caller's transaction, each with its
-    /// customer's next number and the wallet credits left at that point of the transaction.
-    static func insert(_ drafts: [InvoiceDraft], prefix: String, store: Store) throws -> [IssuedDraft] {
+    /// customer's next number and the wallet credits left at that point of the transaction. Drafts
+    /// whose settlement has no exact value are returned apart, unnumbered.
+    static func insert(_ drafts: [InvoiceDraft], prefix: String, store: Store) throws -> (issued: [IssuedDraft], notIssued: [NotIssued]) {
         let customerIds = Array(Set(drafts.map(\.customer.id)))
         var issuer = InvoiceIssuer(prefix: prefix, lastSequences: try store.invoices.lastSequences(customerIds: customerIds),
                                    wallets: try store.wallets.balances(customerIds: customerIds))
-        let issued = drafts.map { issuer.issue($0) }
+        var issued: [IssuedDraft] = []
+        var notIssued: [NotIssued] = []
+        for draft in drafts {
+            do {
+                issued.append(try issuer.issue(draft))
+            } catch {
+                notIssued.append(NotIssued(customer: draft.customer.externalId, period: draft.period.label, reason: error.description))
+            }
+        }
         try store.invoices.insert(issued)
-        return issued
+        return (issued, notIssued)
     }
 
     /// (customer, period) pairs in scope, in period order then customer order, so invoice numbers

@@ -8,9 +8,22 @@ public enum CloseScope: Sendable {
     case endedBefore(UTCInstant)
 }
 
+/// An invoice a close could not issue, and why: the others are issued all the same.
+public struct NotIssued: Sendable, Equatable {
+    public let customer: String
+    public let period: String
+    public let reason: String
+
+    public var json: JSONValue {
+        ["customer": .string(customer), "period": .string(period), "reason": .string(reason)]
+    }
+}
+
 /// What a close did: invoices issued, periods that were already closed, unpriced usage.
 public struct CloseSummary: Sendable {
     public var issued: [IssuedInvoice] = []
+    /// Invoices that could not be issued (a figure beyond what Tally bills exactly): the command fails.
+    public var notIssued: [NotIssued] = []
     /// "customer period" pairs that already had an invoice: closing again changes nothing.
     public var alreadyClosed: [String] = []
     /// Periods named by `--period` that have not ended yet for a customer.
@@ -32,6 +45,7 @@ public struct CloseSummary: Sendable {
                     "total_amount_cents": .number(String(invoice.totalAmountCents)),
                 ]
             })),
+            ("not_issued", .array(notIssued.map(\.json))),
             ("already_closed", .array(alreadyClosed.map { .string($0) })),
             ("late_periods", LatePeriod.json(latePeriods)),
             ("not_ended", .array(notEnded.map { .string($0) })),

@@ -83,7 +83,8 @@ public struct ReprocessStage {
             }
         }
 
-        let plans = try compare(pairs, catalog: catalog)
+        let (plans, unrated) = try compare(pairs, catalog: catalog)
+        summary.notReprocessed = unrated
         let changed = plans.filter { !$0.changes.isEmpty }
         var issued: [Int64: IssuedInvoice] = [:]
         if !dryRun && !changed.isEmpty {
@@ -114,28 +115,36 @@ public struct ReprocessStage {
 
     // MARK: Comparing
 
-    /// Re-rates each customer's period and compares the result with its live invoice.
+    /// Re-rates each customer's period and compares the result with its live invoice. An invoice
+    /// whose re-rating has no exact billable value is returned apart, with why.
     private func compare(
         _ pairs: [(customer: StoredCatalog.CustomerRecord, period: BillingPeriod, invoice: LiveInvoice)], catalog: StoredCatalog
-    ) throws -> [InvoicePlan] {
+    ) throws -> (plans: [InvoicePlan], notRated: [NotIssued]) {
         let billable = pairs.filter { !catalog.activeSubscriptions(of: $0.customer, in: $0.period).isEmpty }
+        let (drafts, notRated) = try CloseStage.rate(billable.map { ($0.customer, $0.period) }, catalog: catalog, store: store)
         var rated: [Int64: RatedDraft] = [:]
-        for draft in try CloseStage.rate(billable.map { ($0.customer, $0.period) }, catalog: catalog, store: store) {
-            rated[draft.draft.customer.id] = draft
-        }
+        for draft in drafts { rated[draft.draft.customer.id] = draft }
+        let unrated = Set(notRated.map(\.customer))
         let wallets = try store.wallets.balances(customerIds: pairs.map(\.customer.id))
-        return pairs.map { customer, period, invoice in
+        var plans: [InvoicePlan] = []
+        var failed = notRated
+        for (customer, period, invoice) in pairs where !unrated.contains(customer.externalId) {
             // A customer whose subscriptions no longer reach into the period has nothing left to bill.
             let rating = rated[customer.id]
                 ?? RatedDraft(draft: InvoiceDraft(customer: customer, period: period, currency: invoice.header.currency, fees: []),
                               unpriced: [])
             let draft = rating.draft
             let changes = FeeChange.between(old: invoice.fees, new: draft.fees.map { FeeLine(subscriptionId: $0.subscriptionId, fee: $0.fee) })
-            // The credits are applied as the writer will apply them once the old invoice's are returned.
-            let balances = (wallets[customer.id] ?? []).map { $0.returning(invoice.credits) }
-            return InvoicePlan(invoice: invoice, draft: draft, unpriced: rating.unpriced, changes: changes,
-                               newAmounts: InvoiceAmounts(draft.settle(against: balances).totals))
+            do {
+                // The credits are applied as the writer will apply them once the old invoice's are returned.
+                let balances = try (wallets[customer.id] ?? []).map { try $0.returning(invoice.credits) }
+                plans.append(InvoicePlan(invoice: invoice, draft: draft, unpriced: rating.unpriced, changes: changes,
+                                         newAmounts: InvoiceAmounts(try draft.settle(against: balances).totals)))
+            } catch {
+                failed.append(NotIssued(customer: customer.externalId, period: period.label, reason: "\(error)"))
+            }
         }
+        return (plans, failed)
     }
 
     /// The period's live invoices by customer id, with their fee lines and wallet credits.
@@ -164,6 +173,11 @@ public struct ReprocessStage {
         } catch is InvoiceStore.InvoicesChanged {
             throw ReprocessError.invoicesChanged(period: period)
         }
-        return try CloseStage.insert(plans.map(\.draft), prefix: prefix, store: store)
+        let (issued, notIssued) = try CloseStage.insert(plans.map(\.draft), prefix: prefix, store: store)
+        if let failure = notIssued.first {
+            // The dry comparison settled it; a difference now leaves every invoice as it was.
+            throw BillingError("\(failure.customer) \(failure.period) could not be reissued: \(failure.reason); nothing was changed")
+        }
+        return issued
     }
 }

@@ -37,6 +37,9 @@ public struct ReprocessSummary: Sendable {
     public var invoices: [ReprocessedInvoice] = []
     /// Customers with usage to bill in the period but no invoice for it: `tally close` comes first.
     public var notClosed: [String] = []
+    /// Invoices that could not be re-rated (a figure beyond what Tally bills exactly): they stay as
+    /// they are, and the command fails.
+    public var notReprocessed: [NotIssued] = []
     /// Usage billed at price 0 on the reissued (or, in a dry run, re-rated) invoices.
     public var unpriced: [UnpricedUsage] = []
     public var filesWritten: [String] = []
@@ -81,6 +84,7 @@ public struct ReprocessSummary: Sendable {
                 ]))
             })),
             ("not_closed", .array(notClosed.map { .string($0) })),
+            ("not_reprocessed", .array(notReprocessed.map(\.json))),
             ("unpriced_usage", .array(unpriced.map(\.json))),
             ("files_written", .array(filesWritten.map { .string($0) })),
         ]))

@@ -19,7 +19,7 @@ public struct RunSummary: Sendable {
     public var reportPath: String?
 
     public var outcome: Outcome {
-        if failure != nil || !ingest.failedFiles.isEmpty { return .failed }
+        if failure != nil || !ingest.failedFiles.isEmpty || close?.notIssued.isEmpty == false { return .failed }
         return ingest.total.rejected > 0 ? .rejects : .succeeded
     }
 
@@ -40,7 +40,7 @@ public struct RunSummary: Sendable {
         if let close {
             var closed = close.json.objectValue ?? JSONObject()
             let issued = close.issued
-            closed["credits_applied_cents"] = .number(String(issued.reduce(0) { $0 + $1.prepaidCreditAmountCents }))
+            closed["credits_applied_cents"] = .number(String(issued.reduce(Int128(0)) { $0 + Int128($1.prepaidCreditAmountCents) }))
             object["close"] = .object(closed)
         }
         if let failure { object["failure"] = .string(failure) }
@@ -92,7 +92,7 @@ public struct RunStage {
             }
             summary.close = try stage("close", run: summary.runId) {
                 let close = try CloseStage(database: database, outDirectory: outDirectory).close(.endedBefore(asOf), now: now)
-                return (close, ["issued": close.issued.count, "already_closed": close.alreadyClosed.count,
+                return (close, ["issued": close.issued.count, "not_issued": close.notIssued.count, "already_closed": close.alreadyClosed.count,
                                 "unpriced": close.unpriced.count, "files_written": close.filesWritten.count])
             }
         } catch {

@@ -8,6 +8,8 @@ public struct UsageError: Error, CustomStringConvertible, Sendable {
         case unknown
         /// The customer has no subscription active at the instant asked about.
         case nothingActive
+        /// A figure of the usage has no exact billable value.
+        case cannotRate
     }
 
     public let kind: Kind
@@ -45,6 +47,9 @@ public struct UsageStage {
         }
 
         let usage = try store.usage.buckets(subscriptionIds: active.map(\.id), month: period.calendarMonth)
+        if let (id, reason) = usage.unreadable.first, let subscription = catalog.subscription(id: id) {
+            throw UsageError(kind: .cannotRate, description: "subscription \(subscription.externalId): \(reason)")
+        }
         var charges: [ChargeUsage] = []
         for subscription in active {
             let plan = subscription.plan
@@ -53,15 +58,24 @@ public struct UsageStage {
                     // Catalog apply refuses a charge on an unknown metric and never deletes one.
                     throw UsageError(kind: .unknown, description: "plan \(plan.definition.code) charges metric \(charge.billableMetricCode), which is not stored")
                 }
-                charges.append(ChargeUsage(
-                    charge: charge, usage: usage[subscription.id] ?? [], currency: plan.definition.currency,
+                charges.append(try Self.rated(ChargeUsage(
+                    charge: charge, usage: usage.buckets[subscription.id] ?? [], currency: plan.definition.currency,
                     externalSubscriptionId: subscription.externalId, chargeLagoId: chargeLagoId,
                     metric: ChargeUsage.Metric(lagoId: metric.lagoId, name: metric.definition.name, code: metric.definition.code,
-                                               aggregationType: metric.definition.aggregationType.rawValue)))
+                                               aggregationType: metric.definition.aggregationType.rawValue))))
             }
         }
-        return CustomerUsageDocument(
-            period: period, currency: customer.definition.currency ?? first.plan.definition.currency, charges: charges)
+        return try Self.rated(CustomerUsageDocument(
+            period: period, currency: customer.definition.currency ?? first.plan.definition.currency, charges: charges))
+    }
+
+    /// `body`'s value, a `BillingError` turned into the usage command's own error.
+    private static func rated<T>(_ body: @autoclosure () throws(BillingError) -> T) throws(UsageError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw UsageError(kind: .cannotRate, description: error.description)
+        }
     }
 
     /// The customer's subscriptions, or just the one named, which must be the customer's.

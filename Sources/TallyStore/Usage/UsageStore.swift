@@ -101,29 +101,45 @@ public struct UsageStore {
 
     // MARK: Reading
 
+    /// The usage of some subscriptions in one month: buckets by subscription id, and the
+    /// subscriptions whose usage cannot be read exactly (a sum beyond 38 digits), with why.
+    public struct MonthUsage: Sendable {
+        public var buckets: [Int64: [UsageBucket]] = [:]
+        public var unreadable: [Int64: String] = [:]
+
+        public init() {}
+    }
+
     /// The usage buckets of each subscription in `subscriptionIds` for the calendar month `month`
-    /// (in each subscription's billing timezone), by subscription id.
-    public func buckets(subscriptionIds: [Int64], month: CalendarMonth) throws -> [Int64: [UsageBucket]] {
-        guard !subscriptionIds.isEmpty else { return [:] }
+    /// (in each subscription's billing timezone). A bucket that cannot be read makes its
+    /// subscription unreadable, not the whole month.
+    public func buckets(subscriptionIds: [Int64], month: CalendarMonth) throws -> MonthUsage {
+        var usage = MonthUsage()
+        guard !subscriptionIds.isEmpty else { return usage }
         struct Row: Decodable {
-            let subscriptionId: Int64, code: String, filterValues: String, units: ExactDecimal, eventsCount: Int
+            let subscriptionId: Int64, code: String, filterValues: String, units: String, eventsCount: String
         }
-        var buckets: [Int64: [UsageBucket]] = [:]
         for row in try connection.query("""
-            SELECT subscription_id, code, filter_values::text AS filter_values, sum(units) AS units, sum(events_count) AS events_count
+            SELECT subscription_id, code, filter_values::text AS filter_values, sum(units)::text AS units,
+                   sum(events_count)::text AS events_count
             FROM event_rollups
             WHERE subscription_id = ANY ($1::bigint[]) AND month = $2::date
             GROUP BY subscription_id, code, filter_values
             ORDER BY subscription_id, code, filter_values::text
             """, [subscriptionIds, month.firstDay], as: Row.self) {
             guard case .object(let object)? = try? JSONParser.parse(row.filterValues) else {
-                throw StoredEventError(description: "a usage rollup of subscription id \(row.subscriptionId) has filter values that are not an object")
+                usage.unreadable[row.subscriptionId] = "its usage of \(row.code) has filter values that are not an object"
+                continue
+            }
+            guard let units = ExactDecimal(decimalString: row.units), let events = Int(row.eventsCount) else {
+                usage.unreadable[row.subscriptionId] = "its usage of \(row.code) in \(month.label) (\(row.units) units, \(row.eventsCount) events) is beyond what Tally bills exactly (38 digits)"
+                continue
             }
             var values: [String: String] = [:]
             for (key, value) in object.entries { values[key] = value.stringValue ?? value.serialized }
-            buckets[row.subscriptionId, default: []].append(UsageBucket(
-                code: row.code, filterValues: values, units: row.units, eventsCount: row.eventsCount))
+            usage.buckets[row.subscriptionId, default: []].append(UsageBucket(
+                code: row.code, filterValues: values, units: units, eventsCount: events))
         }
-        return buckets
+        return usage
     }
 }

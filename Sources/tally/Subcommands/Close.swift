@@ -41,6 +41,10 @@ struct Close: ParsableCommand {
             let summary = try CloseStage(database: database, outDirectory: configuration.outDirectory).close(scope, now: now)
             report(summary, out: configuration.outDirectory)
             if json { Terminal.printJSON(summary.json) }
+            if !summary.notIssued.isEmpty {
+                Terminal.error("\(summary.notIssued.count) invoice(s) not issued (see above); the others were")
+                throw ExitCode(ExitStatus.failure)
+            }
         }
     }
 
@@ -53,6 +57,9 @@ struct Close: ParsableCommand {
     private func report(_ summary: CloseSummary, out: String) {
         for invoice in summary.issued {
             Terminal.say("issued \(invoice.number)  \(invoice.customer)  \(invoice.period)  fees \(Self.money(invoice.feesAmountCents, invoice.currency))  credits \(Self.money(invoice.prepaidCreditAmountCents, invoice.currency))  total \(Self.money(invoice.totalAmountCents, invoice.currency))")
+        }
+        for failure in summary.notIssued {
+            Terminal.say("NOT ISSUED \(failure.customer)  \(failure.period): \(failure.reason)")
         }
         for pair in summary.alreadyClosed { Terminal.say("already closed, unchanged: \(pair)") }
         for pair in summary.notEnded { Terminal.say("not closed, the period has not ended: \(pair)") }

@@ -43,6 +43,10 @@ struct Reprocess: ParsableCommand {
             }
             report(summary, out: configuration.outDirectory)
             if json { Terminal.printJSON(summary.json) }
+            if !summary.notReprocessed.isEmpty {
+                Terminal.error("\(summary.notReprocessed.count) invoice(s) could not be re-rated and stay as they are (see above)")
+                throw ExitCode(ExitStatus.failure)
+            }
         }
     }
 
@@ -64,6 +68,9 @@ struct Reprocess: ParsableCommand {
             for change in invoice.changes {
                 Terminal.say("  " + Self.describe(change, money: money))
             }
+        }
+        for failure in summary.notReprocessed {
+            Terminal.say("NOT REPROCESSED \(failure.customer)  \(failure.period): \(failure.reason)")
         }
         for customer in summary.notClosed {
             Terminal.say("not closed yet: \(customer) has no invoice for \(summary.period): run tally close --period \(summary.period)")

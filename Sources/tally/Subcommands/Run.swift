@@ -78,7 +78,10 @@ struct Run: ParsableCommand {
             for invoice in close.issued {
                 Terminal.say("issued \(invoice.number)  \(invoice.customer)  \(invoice.period)  fees \(Close.money(invoice.feesAmountCents, invoice.currency))  credits \(Close.money(invoice.prepaidCreditAmountCents, invoice.currency))  total \(Close.money(invoice.totalAmountCents, invoice.currency))")
             }
-            let credits = close.issued.reduce(0) { $0 + $1.prepaidCreditAmountCents }
+            for failure in close.notIssued {
+                Terminal.say("NOT ISSUED \(failure.customer)  \(failure.period): \(failure.reason)")
+            }
+            let credits = close.issued.reduce(Int128(0)) { $0 + Int128($1.prepaidCreditAmountCents) }
             Terminal.say("close: \(close.issued.count) invoice(s) issued, \(close.alreadyClosed.count) period(s) already closed, credits applied \(credits) (minor units)")
             for late in close.latePeriods where !total.latePeriods.contains(late) {
                 Terminal.say("late: \(late.events) event(s) of \(late.customer) arrived after its \(late.period) invoice: reprocess \(late.period)")

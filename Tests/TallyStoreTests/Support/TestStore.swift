@@ -137,7 +137,7 @@ extension TestStore {
         sourceLocation: SourceLocation = #_sourceLocation
     ) throws -> InvoiceDraft {
         let record = try catalog.requireCustomer(customer, sourceLocation: sourceLocation)
-        return try #require(InvoiceDraft.rate(customer: record, period: period, catalog: catalog, usage: usage),
+        return try #require(try InvoiceDraft.rate(customer: record, period: period, catalog: catalog, usage: usage),
                             "\(customer) has a subscription live in \(period)", sourceLocation: sourceLocation).draft
     }
 
@@ -149,7 +149,7 @@ extension TestStore {
             let customerIds = Array(Set(drafts.map(\.customer.id)))
             var issuer = InvoiceIssuer(prefix: prefix, lastSequences: try store.invoices.lastSequences(customerIds: customerIds),
                                        wallets: try store.wallets.balances(customerIds: customerIds))
-            let issued = drafts.map { issuer.issue($0) }
+            let issued = try drafts.map { try issuer.issue($0) }
             let ids = try store.invoices.insert(issued)
             return (issued, ids)
         }
