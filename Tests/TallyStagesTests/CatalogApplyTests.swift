@@ -231,4 +231,19 @@ import TallyStages
         #expect(try db.count("wallet_transactions") == 1)
         #expect(try db.applyCatalog(file: seed).changedNothing)
     }
+
+    /// GMT+5 is UTC+5 to Foundation and UTC−5 to PostgreSQL: a timezone written as an offset is
+    /// refused with its path, before anything is applied; IANA names, Etc/GMT+5 included, are taken.
+    @Test(arguments: ["GMT+5", "UTC+5", "GMT+0530"])
+    func aTimezoneWrittenAsAnOffsetIsRefused(zone: String) throws {
+        let db = try TestDatabase()
+        let catalog = CloseCatalog.document(plans: [], customers: [CloseCatalog.customer("acme", timezone: zone)], subscriptions: [])
+        let errors = try #require(throws: CatalogErrors.self) { try db.applyCatalog(catalog) }
+        #expect(errors.errors.map(\.path) == ["customers[0].timezone"])
+        #expect(errors.description.contains("not an offset"))
+        #expect(try db.count("customers") == 0)
+        try db.applyCatalog(CloseCatalog.document(plans: [], customers: [CloseCatalog.customer("acme", timezone: "Etc/GMT-5")],
+                                                   subscriptions: [], organizationTimezone: "Asia/Kolkata"))
+        #expect(try db.scalar("SELECT timezone FROM customers") == "Etc/GMT-5")
+    }
 }

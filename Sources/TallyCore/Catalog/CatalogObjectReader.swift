@@ -107,16 +107,11 @@ struct CatalogObjectReader {
         return code
     }
 
-    private static let timezoneNameCharacters = Set(
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_-+"
-    )
-
-    /// An IANA timezone name, checked for shape only; whether the tz database knows it is checked later.
+    /// An IANA timezone name (`TimezoneName`).
     mutating func timezone(_ key: String) -> String? {
         guard let name = optionalString(key) else { return nil }
-        let isShaped = name.allSatisfy { Self.timezoneNameCharacters.contains($0) }
-        guard isShaped else {
-            fail(key, "must be an IANA timezone name such as \"America/New_York\" (got \(CatalogPath.quoted(name)))")
+        if let problem = TimezoneName.problem(with: name) {
+            fail(key, "\(problem) (got \(CatalogPath.quoted(name)))")
             return nil
         }
         return name

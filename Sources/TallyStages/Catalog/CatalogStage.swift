@@ -30,7 +30,7 @@ public enum CatalogStage {
             try store.catalog.lockForApply()
             let stored = try store.catalog.load()
             let errors = CatalogValidator.checkReferences(catalog, file: name, stored: stored.names)
-                + checkTimezones(catalog, file: name)
+                + (try checkTimezones(catalog, file: name, store: store, now: now))
             guard errors.isEmpty else { throw CatalogErrors(errors: errors) }
             var writer = CatalogWriter(store: store, file: name, now: now, stored: stored)
             try writer.write(catalog)
@@ -64,17 +64,30 @@ public enum CatalogStage {
         return (line, column)
     }
 
-    private static func checkTimezones(_ catalog: Catalog, file: String) -> [CatalogError] {
-        var errors: [CatalogError] = []
-        if let zone = catalog.organization?.timezone, TimeZone(identifier: zone) == nil {
-            errors.append(CatalogError(file: file, path: "organization.timezone", message: "\"\(zone)\" is not a time zone of the tz database (e.g. Europe/Paris, UTC)"))
-        }
+    /// The catalog's timezones must mean the same to PostgreSQL as to Tally (the decoder took
+    /// only IANA names).
+    private static func checkTimezones(_ catalog: Catalog, file: String, store: Store, now: UTCInstant) throws -> [CatalogError] {
+        var named: [(path: String, zone: String)] = []
+        if let zone = catalog.organization?.timezone { named.append(("organization.timezone", zone)) }
         for (index, customer) in catalog.customers.enumerated() {
-            if let zone = customer.timezone, TimeZone(identifier: zone) == nil {
-                errors.append(CatalogError(file: file, path: "customers[\(index)].timezone", message: "\"\(zone)\" is not a time zone of the tz database (e.g. America/New_York, UTC)"))
+            if let zone = customer.timezone { named.append(("customers[\(index)].timezone", zone)) }
+        }
+        var errors: [CatalogError] = []
+        for (path, zone) in named {
+            let ours = TimeZone(identifier: zone)?.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(now.microsecondsSinceEpoch / 1_000_000)))
+            guard let theirs = try store.catalog.serverOffsetSeconds(timezone: zone, at: now) else {
+                errors.append(CatalogError(file: file, path: path, message: "\"\(zone)\" is not in PostgreSQL's timezone database: use a name both know, such as America/New_York"))
+                continue
+            }
+            if ours != theirs {
+                errors.append(CatalogError(file: file, path: path, message: "\"\(zone)\" means UTC\(Self.offset(ours ?? 0)) here but UTC\(Self.offset(theirs)) to PostgreSQL: their timezone databases differ; use another name for it"))
             }
         }
         return errors
+    }
+
+    private static func offset(_ seconds: Int) -> String {
+        (seconds < 0 ? "−" : "+") + "\(abs(seconds) / 3600):" + String(format: "%02d", abs(seconds) % 3600 / 60)
     }
 }
 

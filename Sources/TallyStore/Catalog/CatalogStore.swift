@@ -91,6 +91,18 @@ public struct CatalogStore {
                                  subscriptions: subscriptions, wallets: wallets)
     }
 
+    /// The offset from UTC, in seconds, of PostgreSQL's timezone `name` at `instant`; nil when
+    /// PostgreSQL does not know the name.
+    public func serverOffsetSeconds(timezone name: String, at instant: UTCInstant) throws -> Int? {
+        struct Row: Decodable { let offset: Int }
+        guard try connection.queryValue("SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1) AS known", [name],
+                                        column: "known", as: Bool.self)
+        else { return nil }
+        return try connection.queryFirst("""
+            SELECT extract(epoch FROM ($2::timestamptz AT TIME ZONE $1) - ($2::timestamptz AT TIME ZONE 'UTC'))::int AS offset
+            """, [name, instant], as: Row.self)?.offset
+    }
+
     // MARK: Writing
 
     /// Saves the organization (there is one).
