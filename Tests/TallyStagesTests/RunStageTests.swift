@@ -103,4 +103,17 @@ import TallyStages
         #expect(try db.rows("SELECT outcome FROM runs ORDER BY id").map { $0[0] } == ["interrupted", "succeeded"])
         #expect(try db.scalar("SELECT outcome FROM run_stages WHERE stage = 'ingest' ORDER BY run_id LIMIT 1") == "interrupted")
     }
+
+    /// A FIFO dropped in the inbox could not be read twice (checksum, then events): it goes to
+    /// failed/ at once, and the run goes on.
+    @Test func aFIFOInTheInboxGoesToFailedWithoutBlockingTheRun() throws {
+        #expect(mkfifo(inbox + "/pipe.ndjson", 0o600) == 0)
+        try drop("a.ndjson", tokenEvent("a-1", subscription: "sub", at: "2026-10-05T00:00:00Z", tokens: 1_000_000) + "\n")
+        let summary = try run()
+        #expect(summary.outcome == .failed)
+        #expect(summary.ingest.files.map { $0.failure == nil } == [true, false])
+        #expect(summary.ingest.files.last?.failure?.contains("not a regular file") == true)
+        #expect(try names(failed) == ["pipe.ndjson"])
+        #expect(try names(processed) == ["a.ndjson"])
+    }
 }

@@ -127,7 +127,14 @@ public struct RunStage {
             let path = (pipeline.inbox as NSString).appendingPathComponent(name)
             var isDirectory: ObjCBool = false
             guard files.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
-            let checksum = try ExportChecksum.sha256(of: path)
+            let checksum: String
+            do {
+                checksum = try ExportChecksum.sha256(of: path)
+            } catch {
+                summary.ingest.files.append(IngestFileSummary(path: path, failure: error.description))
+                try move(path, to: pipeline.failed)
+                continue
+            }
             if let seen = try database.store.events.ingest(withChecksum: checksum) {
                 summary.skipped.append("\(name) (same content as \(seen.source), ingested \(seen.finishedAt))")
                 try move(path, to: pipeline.processed)
