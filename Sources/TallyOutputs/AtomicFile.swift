@@ -23,13 +23,33 @@ public enum AtomicFile {
 
     /// Removes the `.<name>.<pid>.tmp` files a run killed in the middle of `replace` left behind.
     /// Runs hold the store's run lock, so no temporary file here belongs to a live run.
-    public static func removeLeftoverTemporaries(in directory: String) throws {
-        for name in try FileManager.default.contentsOfDirectory(atPath: directory)
+    public static func removeLeftoverTemporaries(in directory: String) throws(OutputError) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
+            throw OutputError(path: directory, message: "cannot list the folder: \(String(cString: strerror(errno)))")
+        }
+        for name in names
         where name.hasPrefix(".") && name.hasSuffix(".tmp") {
             let path = (directory as NSString).appendingPathComponent(name)
             guard unlink(path) == 0 || errno == ENOENT else {
                 throw OutputError(path: path, message: "cannot remove a leftover temporary file: \(String(cString: strerror(errno)))")
             }
+        }
+    }
+}
+
+/// Output folders, created as `mkdir -p` would, closed to other users (0750, less the umask), with
+/// errors that name the folder and say why in words.
+public enum OutputFolder {
+    public static func create(_ path: String) throws(OutputError) {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw OutputError(path: path, message: "is a file, not a folder") }
+            return
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty, parent != path { try create(parent) }
+        guard mkdir(path, 0o750) == 0 || errno == EEXIST else {
+            throw OutputError(path: path, message: "cannot create the folder: \(String(cString: strerror(errno)))")
         }
     }
 }

@@ -17,7 +17,7 @@ public enum InvoiceFiles {
     ) throws -> [String] {
         for period in Set(documents.map(\.period)) {
             let folder = directory(of: period, in: outDirectory)
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try OutputFolder.create(folder)
             try AtomicFile.removeLeftoverTemporaries(in: folder)
         }
         let workers = max(1, workers)
@@ -54,7 +54,7 @@ public enum InvoiceFiles {
             summary += fields.map(csvField).joined(separator: ",") + "\n"
         }
         let folder = directory(of: period, in: outDirectory)
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try OutputFolder.create(folder)
         let path = (folder as NSString).appendingPathComponent("summary.csv")
         return try AtomicFile.replace(path, with: summary) ? path : nil
     }

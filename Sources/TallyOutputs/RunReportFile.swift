@@ -6,7 +6,7 @@ public enum RunReportFile {
     /// Writes the report of run `runId`; returns its path.
     public static func write(_ report: JSONValue, runId: Int64, outDirectory: String) throws -> String {
         let folder = (outDirectory as NSString).appendingPathComponent("runs")
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try OutputFolder.create(folder)
         let path = (folder as NSString).appendingPathComponent("run-\(runId).json")
         try AtomicFile.replace(path, with: report.prettyPrinted + "\n")
         return path

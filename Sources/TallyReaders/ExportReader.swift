@@ -32,8 +32,12 @@ public struct ExportRecord {
     }
 
     /// The record exactly as in the file, without its line terminator (made on demand: most
-    /// records never need it).
+    /// records never need it). Bytes that are not UTF-8 are replaced; `rawBytes` has them all.
     public var raw: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// The record's bytes exactly as in the file, without its line terminator; valid only during
+    /// the call the record is passed to.
+    public var rawBytes: UnsafeBufferPointer<UInt8> { bytes }
 }
 
 /// Streams the events of one export file, in file order, in constant memory.

@@ -188,6 +188,11 @@ import TallyStages
         expectCounts(try db.ingest(path), read: 3, accepted: 1, rejected: [.malformed: 2])
         try db.expectRejects(of: path, [(3, .malformed), (4, .malformed)])
         #expect(try db.count("events") == 1)
+        // Each reject keeps its line byte for byte: as text when it is UTF-8, else in base64.
+        let rejects = try db.rejects(for: path)
+        #expect(rejects.first?.raw.map { Array($0.utf8) } == Array(nul.dropLast()))
+        #expect(rejects.last?.raw == nil)
+        #expect(rejects.last?.rawBase64.flatMap { Data(base64Encoded: $0) }.map(Array.init) == Array(latin1.dropLast()))
     }
 
     @Test func aGzippedCSVIsReadAsItsContent() throws {
@@ -204,6 +209,7 @@ import TallyStages
         #expect(try db.stored("properties->>'note'", of: "z1") == "gz, quoted")
         try db.expectRejects(of: path, [(3, .invalidAggregationProperty)])
         #expect(try db.rejects(for: path).first?.raw == "z2,sub-a,ai_tokens,2026-10-01T04:00:00Z,abc,mistral-small,input,")
-        #expect(FileManager.default.fileExists(atPath: "\(db.outDirectory)/rejects/events.csv.gz.rejects.ndjson"))
+        #expect(db.rejectsPath(for: path).hasPrefix("\(db.outDirectory)/rejects/events.csv.gz."))
+        #expect(FileManager.default.fileExists(atPath: db.rejectsPath(for: path)))
     }
 }

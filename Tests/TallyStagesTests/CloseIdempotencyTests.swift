@@ -92,4 +92,26 @@ import TallyStages
         #expect(try snapshot(db).counts == before.counts)
         #expect(try snapshot(db).files == before.files)
     }
+
+    /// An output folder that cannot take the files does not hide what was committed: the close
+    /// reports its invoices and the failure, and the next close writes the files.
+    @Test func filesACloseCouldNotWriteAreReportedAndWrittenByTheNext() throws {
+        let db = try TestDatabase()
+        try db.applyCatalog(CloseCatalog.document(
+            plans: [CloseCatalog.plan("tokens", amountCents: 1000, charges: [CloseCatalog.perFilterCharge])],
+            customers: [CloseCatalog.customer("one")],
+            subscriptions: [CloseCatalog.subscription("one-sub", customer: "one", plan: "tokens", at: "2026-09-01T00:00:00Z")]))
+        let invoices = "\(db.outDirectory)/invoices"
+        try Data().write(to: URL(fileURLWithPath: invoices))  // a file where the folder should be
+        let first = try db.close(.month(year: 2026, month: 10))
+        #expect(first.issued.map(\.number) == ["TST-001-001"])
+        #expect(first.fileFailure?.contains("is a file, not a folder") == true, "\(first.fileFailure ?? "no failure")")
+        #expect(try db.count("invoices") == 1)
+
+        try FileManager.default.removeItem(atPath: invoices)
+        let second = try db.close(.month(year: 2026, month: 10))
+        #expect(second.issued.isEmpty && second.fileFailure == nil)
+        #expect(FileManager.default.fileExists(atPath: "\(invoices)/2026-10/TST-001-001.json"))
+        #expect(FileManager.default.fileExists(atPath: "\(invoices)/2026-10/summary.csv"))
+    }
 }

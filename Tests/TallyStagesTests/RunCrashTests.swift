@@ -83,6 +83,14 @@ import TallyTestSupport
             ] {
                 lines += try db.rows(query).map { $0.map { $0 ?? "∅" }.joined(separator: "|") }
             }
+            // Rejects files, their names without the ingest id (a crashed ingest used up an id).
+            let rejects = base + "/out/rejects"
+            for name in ((try? FileManager.default.contentsOfDirectory(atPath: rejects)) ?? []).sorted() {
+                let content = try String(contentsOfFile: rejects + "/" + name, encoding: .utf8)
+                    .replacingOccurrences(of: base, with: "…")
+                let stable = name.replacingOccurrences(of: #"\.\d+\.rejects"#, with: ".N.rejects", options: .regularExpression)
+                lines.append("rejects \(stable): \(content)")
+            }
             for folder in ["inbox", "processed", "failed"] {
                 let names = (try? FileManager.default.contentsOfDirectory(atPath: base + "/" + folder)) ?? []
                 lines.append("\(folder): " + names.filter { !$0.hasPrefix(".") }.sorted().joined(separator: ","))

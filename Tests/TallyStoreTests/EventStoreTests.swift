@@ -32,7 +32,7 @@ import TallyPostgres
             let run = try Self.run(events, ingestId: ingestId)
             try db.store.events.copy { send in try send(run) }
             try db.store.events.finishIngest(ingestId, EventStore.IngestCounts(
-                read: events.count, accepted: events.count, duplicates: 0, rejectedByReason: [:], latePeriods: []))
+                read: events.count, accepted: events.count, duplicates: 0, rejectedByReason: [:], latePeriods: [], rejectsFile: nil))
             return ingestId
         }
     }
@@ -56,16 +56,20 @@ import TallyPostgres
             let id = try db.store.events.beginIngest(source: "oct.csv", path: "/exports/oct.csv", format: "csv", sha256: "ab12")
             try db.store.events.finishIngest(id, EventStore.IngestCounts(
                 read: 10, accepted: 6, duplicates: 1, rejectedByReason: [.unknownMetric: 2, .malformed: 1],
-                latePeriods: [LatePeriod(customer: "acme", period: "2026-09", events: 2)]))
+                latePeriods: [LatePeriod(customer: "acme", period: "2026-09", events: 2)],
+                rejectsFile: "/out/rejects/a.ndjson.1.rejects.ndjson"))
             return id
         }
         #expect(try db.rows("""
             SELECT source, path, format, sha256, read::text, accepted::text, duplicates::text, rejected::text,
                    (rejected_by_reason = '{"malformed": 1, "unknown_metric": 2}')::text,
                    (late_periods = '[{"customer": "acme", "period": "2026-09", "events": 2}]')::text,
-                   (started_at <= finished_at)::text
+                   (started_at <= finished_at)::text, rejects_file
             FROM ingests WHERE id = $1
-            """, [id]) == [["oct.csv", "/exports/oct.csv", "csv", "ab12", "10", "6", "1", "3", "true", "true", "true"]])
+            """, [id]) == [["oct.csv", "/exports/oct.csv", "csv", "ab12", "10", "6", "1", "3", "true", "true", "true",
+                            "/out/rejects/a.ndjson.1.rejects.ndjson"]])
+        #expect(try db.store.events.ingestExists(id))
+        #expect(try !db.store.events.ingestExists(id + 1))
     }
 
     @Test func countsThatDoNotReconcileAreRefused() throws {
@@ -74,7 +78,7 @@ import TallyPostgres
             try db.store.transaction {
                 let id = try db.store.events.beginIngest(source: "bad.csv", path: "/exports/bad.csv", format: "csv", sha256: nil)
                 try db.store.events.finishIngest(id, EventStore.IngestCounts(
-                    read: 5, accepted: 3, duplicates: 0, rejectedByReason: [.malformed: 1], latePeriods: []))
+                    read: 5, accepted: 3, duplicates: 0, rejectedByReason: [.malformed: 1], latePeriods: [], rejectsFile: nil))
             }
         }
         #expect(Store.isRefusedStatement(error))

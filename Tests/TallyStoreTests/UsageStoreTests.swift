@@ -165,7 +165,7 @@ import TallyPostgres
             let id = try db.store.transaction {
                 let id = try db.store.events.beginIngest(source: "x.csv", path: "/x.csv", format: "csv", sha256: nil)
                 try db.store.events.finishIngest(id, EventStore.IngestCounts(
-                    read: 0, accepted: 0, duplicates: 0, rejectedByReason: [:], latePeriods: late))
+                    read: 0, accepted: 0, duplicates: 0, rejectedByReason: [:], latePeriods: late, rejectsFile: nil))
                 return id
             }
             try db.raw.execute("UPDATE ingests SET started_at = $2 WHERE id = $1", [id, startedAt])

@@ -1,4 +1,5 @@
 import TallyCore
+import TallyOutputs
 import TallyStore
 
 /// `tally close`: rates closed periods from the usage rollups and issues one invoice per
@@ -42,9 +43,15 @@ public struct CloseStage {
             _ = try? writing.results()
             throw error
         }
+        // The invoices are committed: a file that cannot be written is reported, and written by
+        // the next close, which rewrites whatever is missing.
         let files = InvoiceFileWriter(store: store, catalog: catalog, outDirectory: outDirectory)
-        summary.filesWritten = try writing.results().flatMap { $0 }
-            + files.write(periods: Set(pairs.map(\.1.label)).sorted(), except: Set(summary.issued.map(\.number)))
+        do {
+            summary.filesWritten = try writing.results().flatMap { $0 }
+            summary.filesWritten += try files.write(periods: Set(pairs.map(\.1.label)).sorted(), except: Set(summary.issued.map(\.number)))
+        } catch let error as OutputError {
+            summary.fileFailure = error.description
+        }
         summary.latePeriods = try store.usage.lateSinceInvoiced()
         return summary
     }

@@ -33,6 +33,9 @@ public struct CloseSummary: Sendable {
     /// due for `tally reprocess`.
     public var latePeriods: [LatePeriod] = []
     public var filesWritten: [String] = []
+    /// Why files of committed invoices could not be written (a full or read-only output folder):
+    /// the next close writes them.
+    public var fileFailure: String?
 
     public var json: JSONValue {
         .object(JSONObject([
@@ -51,6 +54,7 @@ public struct CloseSummary: Sendable {
             ("not_ended", .array(notEnded.map { .string($0) })),
             ("unpriced_usage", .array(unpriced.map(\.json))),
             ("files_written", .array(filesWritten.map { .string($0) })),
+            ("file_failure", fileFailure.map(JSONValue.string) ?? .null),
         ]))
     }
 }

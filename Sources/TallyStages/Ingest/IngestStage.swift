@@ -45,14 +45,17 @@ public struct IngestStage {
     /// Ingests one file, recording its content checksum when given (`tally run` recognises a file
     /// seen before by it). A file that cannot be ingested is returned with `failure` set.
     public func ingest(_ path: String, sha256: String?) throws -> IngestFileSummary {
-        try ingest(path, sha256: sha256, context: catalog.context(store))
+        try ingest(path, sha256: sha256, context: catalog.context(store, outDirectory: outDirectory))
     }
 
+    /// Reads the catalog on first use, and first finishes what a crashed ingest left in the
+    /// rejects folder.
     private final class CatalogCache {
         private var loaded: Context?
 
-        func context(_ store: Store) throws -> Context {
+        func context(_ store: Store, outDirectory: String) throws -> Context {
             if let loaded { return loaded }
+            try RejectsFile.recover(outDirectory: outDirectory) { try store.events.ingestExists($0) }
             let context = try Context(store: store)
             loaded = context
             return context
@@ -71,6 +74,11 @@ public struct IngestStage {
             subscriptionNames = Dictionary(catalog.subscriptions.values.map { ($0.id, $0.externalId) }, uniquingKeysWith: { $1 })
             timezones = Dictionary(catalog.subscriptions.values.map { ($0.id, $0.billingTimezone) }, uniquingKeysWith: { $1 })
         }
+    }
+
+    /// The output folder could not take a file: says what was committed and what to do.
+    public struct OutputNotWritable: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// An event whose subscription's billing timezone this system's timezone database does not
@@ -98,25 +106,37 @@ public struct IngestStage {
 
     private func ingest(_ path: String, sha256: String?, in context: Context) throws -> IngestFileSummary {
         let format = try ExportFormat(path: path)
-        let rejects = try RejectsFile(outDirectory: outDirectory, exportPath: path)
         var file = IngestFileSummary(path: path)
-        try store.transaction {
-            let ingestId = try store.events.beginIngest(
-                source: path, path: URL(fileURLWithPath: path).standardizedFileURL.path, format: format.rawValue, sha256: sha256)
-            do {
-                file = try store.savepoint { try loadDirect(path, ingestId: ingestId, rejects: rejects, context: context) }
-            } catch let error where Self.refusesDirectLoad(error) {
-                rejects.reset()
-                file = try loadStaged(path, ingestId: ingestId, rejects: rejects, context: context)
+        var rejectsFile: RejectsFile?
+        do {
+            try store.transaction {
+                let ingestId = try store.events.beginIngest(
+                    source: path, path: URL(fileURLWithPath: path).standardizedFileURL.path, format: format.rawValue, sha256: sha256)
+                let rejects = RejectsFile(outDirectory: outDirectory, exportPath: path, ingestId: ingestId)
+                rejectsFile = rejects
+                do {
+                    file = try store.savepoint { try loadDirect(path, ingestId: ingestId, rejects: rejects, context: context) }
+                } catch let error where Self.refusesDirectLoad(error) {
+                    rejects.reset()
+                    file = try loadStaged(path, ingestId: ingestId, rejects: rejects, context: context)
+                }
+                file.rejectsFile = rejects.count > 0 ? rejects.finalPath : nil
+                try store.events.finishIngest(ingestId, EventStore.IngestCounts(
+                    read: file.read, accepted: file.accepted, duplicates: file.duplicates,
+                    rejectedByReason: file.rejectedByReason, latePeriods: file.latePeriods, rejectsFile: file.rejectsFile))
+                // The rejects are on disk before the events are committed: both are kept, or neither.
+                try rejects.prepare()
+                CrashPoint.ingestBeforeCommit.reach()
             }
-            CrashPoint.ingestBeforeCommit.reach()
-            try store.events.finishIngest(ingestId, EventStore.IngestCounts(
-                read: file.read, accepted: file.accepted, duplicates: file.duplicates,
-                rejectedByReason: file.rejectedByReason, latePeriods: file.latePeriods))
+        } catch let error as RejectsFileError {
+            return IngestFileSummary(path: path, failure: "\(path): nothing was stored: \(error)")
         }
         CrashPoint.ingestAfterCommit.reach()
-        try rejects.commit()
-        file.rejectsFile = rejects.count > 0 ? rejects.finalPath : nil
+        do {
+            try rejectsFile?.commit()
+        } catch {
+            throw OutputNotWritable(description: "\(path) was ingested and committed, but \(error); run the same command again to finish it")
+        }
         return file
     }
 
@@ -154,7 +174,7 @@ public struct IngestStage {
                 try accept(record, event, event.propertiesJSON(only: validator.catalog.metrics[event.code]?.filterValues ?? [:]))
             case .failure(let rejection):
                 file.rejectedByReason[rejection.reason, default: 0] += 1
-                try rejects.write(line: record.line, reason: rejection.reason, message: rejection.message, raw: record.raw)
+                try rejects.write(line: record.line, reason: rejection.reason, message: rejection.message, raw: record.rawBytes)
             }
         }
     }

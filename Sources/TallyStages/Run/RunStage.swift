@@ -19,7 +19,9 @@ public struct RunSummary: Sendable {
     public var reportPath: String?
 
     public var outcome: Outcome {
-        if failure != nil || !ingest.failedFiles.isEmpty || close?.notIssued.isEmpty == false { return .failed }
+        if failure != nil || !ingest.failedFiles.isEmpty || close?.notIssued.isEmpty == false || close?.fileFailure != nil {
+            return .failed
+        }
         return ingest.total.rejected > 0 ? .rejects : .succeeded
     }
 

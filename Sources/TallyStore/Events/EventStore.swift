@@ -32,8 +32,12 @@ public struct EventStore {
         public let duplicates: Int
         public let rejectedByReason: [RejectReason: Int]
         public let latePeriods: [LatePeriod]
+        /// Where its rejects are, when it had any.
+        public let rejectsFile: String?
 
-        public init(read: Int, accepted: Int, duplicates: Int, rejectedByReason: [RejectReason: Int], latePeriods: [LatePeriod]) {
+        public init(read: Int, accepted: Int, duplicates: Int, rejectedByReason: [RejectReason: Int], latePeriods: [LatePeriod],
+                    rejectsFile: String?) {
+            self.rejectsFile = rejectsFile
             self.read = read
             self.accepted = accepted
             self.duplicates = duplicates
@@ -48,10 +52,15 @@ public struct EventStore {
             .map { ($0.key.rawValue, .number(String($0.value))) }))
         try connection.execute("""
             UPDATE ingests SET read = $2, accepted = $3, duplicates = $4, rejected = $5,
-                rejected_by_reason = $6::jsonb, late_periods = $7::jsonb, finished_at = now()
+                rejected_by_reason = $6::jsonb, late_periods = $7::jsonb, rejects_file = $8, finished_at = now()
             WHERE id = $1
             """, [id, counts.read, counts.accepted, counts.duplicates, counts.rejectedByReason.values.reduce(0, +),
-                  reasons.serialized, LatePeriod.json(counts.latePeriods).serialized])
+                  reasons.serialized, LatePeriod.json(counts.latePeriods).serialized, counts.rejectsFile])
+    }
+
+    /// Whether the ingest `id` committed.
+    public func ingestExists(_ id: Int64) throws -> Bool {
+        try connection.queryValue("SELECT EXISTS (SELECT 1 FROM ingests WHERE id = $1) AS committed", [id], column: "committed")
     }
 
     /// An export ingested before with the same content (by SHA-256), if any: its name and when.

@@ -240,6 +240,10 @@ public enum Schema {
             -- closing 10,000 subscriptions. Invoices keep their reference to the customer.
             ALTER TABLE fees DROP CONSTRAINT fees_invoice_id_fkey, DROP CONSTRAINT fees_subscription_id_fkey;
             """),
+        Migration(version: 6, name: "each ingest's rejects file", sql: """
+            -- <out>/rejects/<export name>.<ingest id>.rejects.ndjson, when the ingest rejected events.
+            ALTER TABLE ingests ADD COLUMN rejects_file text;
+            """),
     ]
 
     /// The schema version this build of Tally expects.

@@ -41,6 +41,10 @@ struct Close: ParsableCommand {
             let summary = try CloseStage(database: database, outDirectory: configuration.outDirectory).close(scope, now: now)
             report(summary, out: configuration.outDirectory)
             if json { Terminal.printJSON(summary.json) }
+            if let failure = summary.fileFailure {
+                Terminal.error("the invoices above are issued and committed, but their files could not all be written: \(failure); make \(configuration.outDirectory) writable and run tally close again to write them")
+                throw ExitCode(ExitStatus.failure)
+            }
             if !summary.notIssued.isEmpty {
                 Terminal.error("\(summary.notIssued.count) invoice(s) not issued (see above); the others were")
                 throw ExitCode(ExitStatus.failure)

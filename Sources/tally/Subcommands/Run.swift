@@ -78,6 +78,9 @@ struct Run: ParsableCommand {
             for invoice in close.issued {
                 Terminal.say("issued \(invoice.number)  \(invoice.customer)  \(invoice.period)  fees \(Close.money(invoice.feesAmountCents, invoice.currency))  credits \(Close.money(invoice.prepaidCreditAmountCents, invoice.currency))  total \(Close.money(invoice.totalAmountCents, invoice.currency))")
             }
+            if let failure = close.fileFailure {
+                Terminal.say("invoice files not all written (the invoices are committed; the next run writes them): \(failure)")
+            }
             for failure in close.notIssued {
                 Terminal.say("NOT ISSUED \(failure.customer)  \(failure.period): \(failure.reason)")
             }

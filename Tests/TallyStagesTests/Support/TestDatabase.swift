@@ -14,14 +14,22 @@ enum Repository {
     static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
 }
 
-/// One line of `<out>/rejects/<export>.rejects.ndjson` (docs/BILLING.md, validation and reject reasons),
+/// One line of `<out>/rejects/<export>.<ingest id>.rejects.ndjson` (docs/BILLING.md, validation and reject reasons),
 /// decoded with Foundation's JSON decoder.
 struct RejectLine: Decodable, Equatable {
     let source: String
     let line: Int
     let reason: String
     let message: String
-    let raw: String
+    /// The line as it was, when it is UTF-8.
+    let raw: String?
+    /// The line's bytes, base64, when it is not.
+    let rawBase64: String?
+
+    enum CodingKeys: String, CodingKey {
+        case source, line, reason, message, raw
+        case rawBase64 = "raw_base64"
+    }
 }
 
 /// A fresh, migrated database of its own for one test, with scratch directories for inputs and outputs.
@@ -137,9 +145,11 @@ final class TestDatabase {
         try connection.textRows(sql, parameters.map { $0 as any PostgresEncodable })
     }
 
-    /// `<out>/rejects/<export file name>.rejects.ndjson`.
+    /// `<out>/rejects/<export file name>.<ingest id>.rejects.ndjson` of the last ingest of
+    /// `exportPath`, as its ingest record names it (a path that does not exist when it had none).
     func rejectsPath(for exportPath: String) -> String {
-        "\(outDirectory)/rejects/\((exportPath as NSString).lastPathComponent).rejects.ndjson"
+        let recorded = try? scalar("SELECT rejects_file FROM ingests WHERE source = $1 ORDER BY id DESC LIMIT 1", [exportPath])
+        return (recorded ?? nil) ?? "\(outDirectory)/rejects/\((exportPath as NSString).lastPathComponent).none.rejects.ndjson"
     }
 
     /// The lines of the rejects file of `exportPath` (none when the file does not exist).
