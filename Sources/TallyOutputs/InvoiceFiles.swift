@@ -49,9 +49,9 @@ public enum InvoiceFiles {
         guard !rows.isEmpty else { return nil }
         var summary = "number,customer,currency,status,fees_amount_cents,prepaid_credit_amount_cents,total_amount_cents\n"
         for row in rows {
-            let fields = [row.number, row.customer, row.currency, row.status.rawValue, String(row.feesAmountCents),
-                          String(row.prepaidCreditAmountCents), String(row.totalAmountCents)]
-            summary += fields.map(csvField).joined(separator: ",") + "\n"
+            let text = [row.number, row.customer, row.currency, row.status.rawValue].map(textField)
+            let amounts = [row.feesAmountCents, row.prepaidCreditAmountCents, row.totalAmountCents].map { String($0) }
+            summary += (text + amounts).map(csvField).joined(separator: ",") + "\n"
         }
         let folder = directory(of: period, in: outDirectory)
         try OutputFolder.create(folder)
@@ -62,6 +62,13 @@ public enum InvoiceFiles {
     /// `<out>/invoices/<period>`.
     public static func directory(of period: String, in outDirectory: String) -> String {
         (outDirectory as NSString).appendingPathComponent("invoices/\(period)")
+    }
+
+    /// A text field a spreadsheet would run as a formula (`=…`, `+…`, `-…`, `@…`) starts with an
+    /// apostrophe instead, which spreadsheets show as text.
+    private static func textField(_ value: String) -> String {
+        guard let first = value.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) else { return value }
+        return "'" + value
     }
 
     private static func csvField(_ value: String) -> String {

@@ -25,7 +25,18 @@ public struct EmbeddedCluster: Sendable {
 
     /// The libpq connection string for one database of this cluster.
     public func connectionString(database: String) -> String {
-        "host=\(socketDirectory.path) port=5432 dbname=\(database) user=\(Self.userName) connect_timeout=10"
+        "host=\(Self.keywordValue(socketDirectory.path)) port=5432 dbname=\(Self.keywordValue(database)) user=\(Self.userName) connect_timeout=10"
+    }
+
+    /// A string of postgresql.conf, without its quotes: backslashes and quotes escaped.
+    static func configValue(_ value: String) -> String {
+        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "''")
+    }
+
+    /// A value of a libpq keyword/value connection string, single-quoted, with `\` and `'`
+    /// escaped: a home folder may hold spaces and quotes.
+    static func keywordValue(_ value: String) -> String {
+        "'" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
     }
 
     public func status() throws(ClusterError) -> Status {
@@ -45,6 +56,7 @@ public struct EmbeddedCluster: Sendable {
             try create()
             state = .stopped
         }
+        try secure(running: state == .running)
         var started = false
         if state == .stopped {
             let result = try run("pg_ctl", ["start", "-w", "-t", "60", "-D", dataDirectory.path, "-l", logFile.path])
@@ -71,15 +83,17 @@ public struct EmbeddedCluster: Sendable {
         do {
             try files.createDirectory(at: home, withIntermediateDirectories: true)
             try files.createDirectory(at: socketDirectory, withIntermediateDirectories: true)
+            // Others may pass through the home folder (the postgres user must, when Tally is root),
+            // but not list it.
+            try files.setAttributes([.posixPermissions: Self.isRoot ? 0o711 : 0o700], ofItemAtPath: home.path)
+            try files.setAttributes([.posixPermissions: 0o700], ofItemAtPath: socketDirectory.path)
+            _ = files.createFile(atPath: logFile.path, contents: nil, attributes: [.posixPermissions: 0o600])
             if Self.isRoot {
-                try files.setAttributes([.posixPermissions: 0o755], ofItemAtPath: home.path)
                 try files.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
                 try files.setAttributes([.posixPermissions: 0o700], ofItemAtPath: dataDirectory.path)
-                for directory in [dataDirectory, socketDirectory] {
-                    try files.setAttributes([.ownerAccountName: Self.serviceUser], ofItemAtPath: directory.path)
+                for path in [dataDirectory.path, socketDirectory.path, logFile.path] {
+                    try files.setAttributes([.ownerAccountName: Self.serviceUser], ofItemAtPath: path)
                 }
-                _ = files.createFile(atPath: logFile.path, contents: nil)
-                try files.setAttributes([.ownerAccountName: Self.serviceUser], ofItemAtPath: logFile.path)
             }
         } catch {
             throw ClusterError("cannot prepare \(home.path): \(error.localizedDescription)")
@@ -94,14 +108,15 @@ public struct EmbeddedCluster: Sendable {
             }
         }
         let result = try run("initdb", [
-            "-D", dataDirectory.path, "-U", Self.userName, "--auth=trust", "--encoding=UTF8", "--no-locale",
+            "-D", dataDirectory.path, "-U", Self.userName, "--auth-local=peer", "--auth-host=reject", "--encoding=UTF8", "--no-locale",
         ])
         guard result.status == 0 else { throw ClusterError("initdb failed: \(result.output)") }
         let settings = """
 
             # Tally's embedded cluster: Unix socket only, tuned for bulk loads, durable commits.
             listen_addresses = ''
-            unix_socket_directories = '\(socketDirectory.path)'
+            unix_socket_directories = '\(Self.configValue(socketDirectory.path))'
+            unix_socket_permissions = 0700
             port = 5432
             shared_buffers = 256MB
             work_mem = 64MB
@@ -114,15 +129,58 @@ public struct EmbeddedCluster: Sendable {
             fsync = on
 
             """
+        try append(settings, to: "postgresql.conf")
+    }
+
+    // MARK: - Who may connect
+
+    /// Closes the cluster to every local account but the one running Tally (and root): the socket
+    /// folder is the cluster owner's alone, and the server accepts only local connections from
+    /// the accounts of the `tally` map (peer authentication). Applied on every start, so a cluster
+    /// created by an earlier Tally (which trusted every local account) is closed too.
+    private func secure(running: Bool) throws(ClusterError) {
+        var accounts = [Self.isRoot ? Self.serviceUser : Self.currentUserName(), "root"]
+        accounts = accounts.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
+        let hba = """
+            # Tally's embedded cluster: local connections only, from the accounts of the "tally" map.
+            local all all peer map=tally
+
+            """
+        let ident = "# The accounts that connect to Tally's embedded cluster, as its user.\n"
+            + accounts.map { "tally \($0) \(Self.userName)" }.joined(separator: "\n") + "\n"
+        let hbaChanged = try replace("pg_hba.conf", with: hba)
+        let identChanged = try replace("pg_ident.conf", with: ident)
         do {
-            let config = dataDirectory.appendingPathComponent("postgresql.conf")
-            let handle = try FileHandle(forWritingTo: config)
-            try handle.seekToEnd()
-            try handle.write(contentsOf: Data(settings.utf8))
-            try handle.close()
+            try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: socketDirectory.path)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: logFile.path)
         } catch {
-            throw ClusterError("cannot write postgresql.conf: \(error.localizedDescription)")
+            throw ClusterError("cannot close \(socketDirectory.path) to other users: \(error.localizedDescription)")
         }
+        if hbaChanged || identChanged, running {
+            let result = try run("pg_ctl", ["reload", "-D", dataDirectory.path])
+            guard result.status == 0 else { throw ClusterError("pg_ctl could not reload the cluster's access rules: \(result.output)") }
+        }
+    }
+
+    /// Replaces a configuration file of the data folder unless it already says `contents`;
+    /// returns whether it wrote. As root, the file is written by the postgres user.
+    private func replace(_ name: String, with contents: String) throws(ClusterError) -> Bool {
+        let path = dataDirectory.appendingPathComponent(name).path
+        if FileManager.default.contents(atPath: path) == Data(contents.utf8) { return false }
+        let result = try run("tee", [path], input: contents)
+        guard result.status == 0 else { throw ClusterError("cannot write \(path): \(result.output)") }
+        return true
+    }
+
+    private func append(_ text: String, to name: String) throws(ClusterError) {
+        let path = dataDirectory.appendingPathComponent(name).path
+        let result = try run("tee", ["-a", path], input: text)
+        guard result.status == 0 else { throw ClusterError("cannot write \(path): \(result.output)") }
+    }
+
+    private static func currentUserName() -> String {
+        guard let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name else { return "root" }
+        return String(cString: name)
     }
 
     private func createDatabaseIfMissing() throws(ClusterError) {
@@ -144,26 +202,35 @@ public struct EmbeddedCluster: Sendable {
         let output: String
     }
 
-    /// Runs one of PostgreSQL's programs (or `test`), as the `postgres` user when Tally is root.
-    private func run(_ program: String, _ arguments: [String]) throws(ClusterError) -> ProgramResult {
-        let executable = program == "test" ? "/usr/bin/test" : try Self.binDirectory() + "/" + program
+    /// Runs one of PostgreSQL's programs (or `test`, or `tee` fed `input`), as the `postgres`
+    /// user when Tally is root.
+    private func run(_ program: String, _ arguments: [String], input: String? = nil) throws(ClusterError) -> ProgramResult {
+        let executable = switch program {
+        case "test", "tee": "/usr/bin/" + program
+        default: try Self.binDirectory() + "/" + program
+        }
         let command = Self.isRoot
             ? ["/usr/sbin/runuser", "-u", Self.serviceUser, "--", executable] + arguments
             : [executable] + arguments
-        return try Self.spawn(command)
+        return try Self.spawn(command, input: input)
     }
 
     /// posix_spawn and waitpid, with output captured in a file. Foundation's Process is not used:
     /// it would hand the server that `pg_ctl start` leaves running our output pipe, and on Linux
     /// its wait can miss the exit of a child whose own child lives on.
-    private static func spawn(_ command: [String]) throws(ClusterError) -> ProgramResult {
-        let outputPath = FileManager.default.temporaryDirectory
-            .appendingPathComponent("tally-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).out").path
-        defer { unlink(outputPath) }
+    private static func spawn(_ command: [String], input: String? = nil) throws(ClusterError) -> ProgramResult {
+        let stem = FileManager.default.temporaryDirectory
+            .appendingPathComponent("tally-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        let outputPath = stem + ".out", inputPath = stem + ".in"
+        defer { unlink(outputPath); unlink(inputPath) }
+        if let input {
+            guard FileManager.default.createFile(atPath: inputPath, contents: Data(input.utf8), attributes: [.posixPermissions: 0o600])
+            else { throw ClusterError("cannot write a temporary file in \(FileManager.default.temporaryDirectory.path)") }
+        }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, input == nil ? "/dev/null" : inputPath, O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         let arguments = command.map { strdup($0) } + [nil]

@@ -14,6 +14,9 @@ struct Tally: ParsableCommand {
 
     /// ArgumentParser exits with 64 on bad usage; Tally's exit codes (README) say 2.
     static func main() {
+        // Outputs (invoices with customers' names and emails, rejects, run reports) are closed to
+        // other users: files 0640, folders 0750 at most.
+        umask(0o027)
         Interruption.install()
         do {
             var command = try parseAsRoot(GlobalOptions.movedAfterCommand(Array(CommandLine.arguments.dropFirst())))

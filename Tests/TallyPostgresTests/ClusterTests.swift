@@ -47,4 +47,42 @@ import TallyTestSupport
         let error = try #require(throws: PostgresError.self) { try admin.createDatabase(scratch.name) }
         #expect(error.code == .duplicateDatabase)
     }
+
+    /// No other local account gets in: the socket folder is the cluster owner's alone, and the
+    /// server takes only peer-authenticated local connections of the mapped accounts.
+    @Test func anotherLocalAccountCannotConnect() throws {
+        let cluster = try TestServer.embeddedCluster.get()
+        let folder = try FileManager.default.attributesOfItem(atPath: cluster.socketDirectory.path)
+        #expect((folder[.posixPermissions] as? Int).map { $0 & 0o077 } == 0, "the socket folder is closed to others")
+        let log = try FileManager.default.attributesOfItem(atPath: cluster.logFile.path)
+        #expect((log[.posixPermissions] as? Int).map { $0 & 0o077 } == 0, "the server log is closed to others")
+        // The access rules, read through the server (its files belong to the postgres user).
+        let connection = try PostgresConnection(connectionString: cluster.connectionString)
+        struct Rule: Decodable { let type: String; let authMethod: String }
+        let rules = try connection.query("SELECT type, auth_method FROM pg_hba_file_rules", as: Rule.self)
+        #expect(!rules.isEmpty && rules.allSatisfy { $0.type == "local" && $0.authMethod == "peer" }, "\(rules)")
+        guard geteuid() == 0 else { return }
+        // As another account (nobody), psql is refused.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+        process.arguments = ["-u", "nobody", "--", "/usr/bin/psql", cluster.connectionString, "-X", "-c", "SELECT 1"]
+        let errors = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0, "nobody connected: \(message)")
+        #expect(message.contains("Permission denied") || message.contains("authentication failed"), "\(message)")
+    }
+
+    @Test func aHomeWithSpacesAndQuotesWorks() throws {
+        let home = "/tmp/tally test 'home' \\ \(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        let cluster = EmbeddedCluster(home: home)
+        defer { _ = try? cluster.stop() }
+        #expect(try cluster.start())
+        let connection = try PostgresConnection(connectionString: cluster.connectionString)
+        #expect(try connection.queryValue("SELECT 1 AS one", column: "one", as: Int.self) == 1)
+    }
 }

@@ -112,4 +112,21 @@ import TallyStages
             ["beta", "3500", "0", "3500"],
         ])
     }
+
+    /// A customer id a spreadsheet would run as a formula is written as text in summary.csv.
+    @Test func summaryFieldsThatLookLikeFormulasAreWrittenAsText() throws {
+        let db = try TestDatabase()
+        try db.applyCatalog(CloseCatalog.document(
+            plans: [CloseCatalog.plan("tokens", amountCents: 1000, charges: [])],
+            customers: [CloseCatalog.customer("=1+2"), CloseCatalog.customer("-plain"), CloseCatalog.customer("@SUM(A1)")],
+            subscriptions: [
+                CloseCatalog.subscription("s1", customer: "=1+2", plan: "tokens", at: "2026-09-01T00:00:00Z"),
+                CloseCatalog.subscription("s2", customer: "-plain", plan: "tokens", at: "2026-09-01T00:00:00Z"),
+                CloseCatalog.subscription("s3", customer: "@SUM(A1)", plan: "tokens", at: "2026-09-01T00:00:00Z"),
+            ]))
+        _ = try db.close(.month(year: 2026, month: 9))
+        let summary = try String(contentsOfFile: "\(db.outDirectory)/invoices/2026-09/summary.csv", encoding: .utf8)
+        let customers = summary.split(separator: "\n").dropFirst().map { $0.split(separator: ",")[1] }
+        #expect(customers == ["'=1+2", "'-plain", "'@SUM(A1)"])
+    }
 }

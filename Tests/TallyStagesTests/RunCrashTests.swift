@@ -146,6 +146,26 @@ import TallyTestSupport
     }
 }
 
+/// Outputs name customers (invoices), events (rejects) and runs: the `tally` binary creates them
+/// closed to other users.
+@Suite struct OutputPermissionTests {
+    @Test func everyOutputIsClosedToOtherUsers() throws {
+        let setup = try RunCrashTests.Setup()
+        let run = try setup.run()
+        #expect(run.reason == .exit && run.status == 3)
+        let out = setup.base + "/out"
+        var checked = 0
+        let walker = try #require(FileManager.default.enumerator(atPath: out))
+        for case let relative as String in walker {
+            let attributes = try FileManager.default.attributesOfItem(atPath: out + "/" + relative)
+            let mode = try #require(attributes[.posixPermissions] as? Int)
+            #expect(mode & 0o027 == 0, "\(relative) is \(String(mode, radix: 8))")
+            checked += 1
+        }
+        #expect(checked >= 6, "invoices, summary, rejects and the run report were checked (\(checked))")
+    }
+}
+
 /// docs/BILLING.md, the run lock: two runs at once against one database — the second exits with code 4
 /// and writes nothing.
 @Suite struct RunLockTests {
