@@ -30,8 +30,9 @@ public final class RejectsFile {
     deinit { discard() }
 
     /// Records one rejected event: `raw` is the record's bytes exactly as in the export; bytes that
-    /// are not UTF-8 are kept in `raw_base64` instead.
-    public func write(line: Int, reason: RejectReason, message: String, raw: UnsafeBufferPointer<UInt8>) throws {
+    /// are not UTF-8 are kept in `raw_base64` instead. `truncated`: `raw` is only the start of a
+    /// record too long to keep (`raw_truncated`).
+    public func write(line: Int, reason: RejectReason, message: String, raw: UnsafeBufferPointer<UInt8>, truncated: Bool = false) throws {
         var record = JSONObject([
             ("source", .string(source)), ("line", .number(String(line))), ("reason", .string(reason.rawValue)),
             ("message", .string(message)),
@@ -41,6 +42,7 @@ public final class RejectsFile {
         } else {
             record["raw_base64"] = .string(Data(raw).base64EncodedString())
         }
+        if truncated { record["raw_truncated"] = true }
         try append(JSONValue.object(record).serialized + "\n")
     }
 

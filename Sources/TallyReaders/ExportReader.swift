@@ -24,10 +24,13 @@ public struct ExportRecord {
     public let line: Int
     private let bytes: UnsafeBufferPointer<UInt8>
     public let content: Result<JSONValue, EventRejection>
+    /// The record is longer than Tally reads whole: `raw` and `rawBytes` are its first bytes only.
+    public let isTruncated: Bool
 
-    init(line: Int, bytes: UnsafeBufferPointer<UInt8>, content: Result<JSONValue, EventRejection>) {
-        self.line = line
-        self.bytes = bytes
+    init(_ record: PhysicalRecord, content: Result<JSONValue, EventRejection>) {
+        self.line = record.line
+        self.bytes = record.bytes
+        self.isTruncated = record.problem == .tooLong
         self.content = content
     }
 
@@ -64,18 +67,44 @@ public struct ExportReader {
         switch format {
         case .ndjson:
             try RecordSplitter(followsCSVQuotes: false).forEachRecord(in: source) { record in
-                try body(ExportRecord(line: record.line, bytes: record.bytes, content: Self.decodeJSONLine(record.bytes)))
+                let content = record.problem.map { .failure(Self.rejection($0)) } ?? Self.decodeJSONLine(record.bytes)
+                try body(ExportRecord(record, content: content))
+                return true
             }
         case .csv:
             let parser = CSVFieldParser()
             var header: CSVHeader?
             try RecordSplitter(followsCSVQuotes: true).forEachRecord(in: source) { record in
                 guard let columns = header else {
+                    if let problem = record.problem {
+                        throw ExportReadError(file: path, line: record.line, message: "header: \(Self.rejection(problem).message)")
+                    }
                     header = try CSVHeader(record: record, parser: parser, file: path)
-                    return
+                    return true
                 }
-                try body(ExportRecord(line: record.line, bytes: record.bytes, content: columns.decode(record.bytes, parser: parser)))
+                if let problem = record.problem {
+                    try body(ExportRecord(record, content: .failure(Self.rejection(problem))))
+                    return true
+                }
+                let (content, isSyntaxError) = columns.decode(record.bytes, parser: parser)
+                // Spanning lines and not valid CSV: a quote left open, closed by a later line's quote.
+                if isSyntaxError, record.bytes.contains(0x0A) { return false }
+                try body(ExportRecord(record, content: content))
+                return true
             }
+            if header == nil {
+                throw ExportReadError(file: path, line: nil, message: "is empty: a CSV export starts with a header row naming its columns")
+            }
+        }
+    }
+
+    /// Why a record the splitter flagged is rejected.
+    static func rejection(_ problem: PhysicalRecord.Problem) -> EventRejection {
+        switch problem {
+        case .tooLong:
+            EventRejection(.malformed, "the record is longer than \(RecordSplitter.maximumRecordBytes) bytes, the most Tally reads of one event; the rest of its line was skipped")
+        case .unclosedQuote:
+            EventRejection(.malformed, "a quote opened on this line is never closed: close it, or double a quote inside a quoted field (\"\")")
         }
     }
 
@@ -122,16 +151,17 @@ struct CSVHeader {
         self.columns = columns
     }
 
-    /// The record as an event object; an empty cell is an absent property or field.
-    func decode(_ bytes: UnsafeBufferPointer<UInt8>, parser: CSVFieldParser) -> Result<JSONValue, EventRejection> {
-        if let problem = Self.encodingProblem(bytes) { return .failure(EventRejection(.malformed, problem)) }
+    /// The record as an event object (an empty cell is an absent property or field), and whether
+    /// it failed for not being valid CSV.
+    func decode(_ bytes: UnsafeBufferPointer<UInt8>, parser: CSVFieldParser) -> (Result<JSONValue, EventRejection>, isSyntaxError: Bool) {
+        if let problem = Self.encodingProblem(bytes) { return (.failure(EventRejection(.malformed, problem)), false) }
         let fields: [String]
         switch parser.fields(of: bytes) {
         case .success(let values): fields = values
-        case .failure(let error): return .failure(EventRejection(.malformed, error.message))
+        case .failure(let error): return (.failure(EventRejection(.malformed, error.message)), true)
         }
         guard fields.count == columns.count else {
-            return .failure(EventRejection(.malformed, "expected \(columns.count) fields as in the header, found \(fields.count)"))
+            return (.failure(EventRejection(.malformed, "expected \(columns.count) fields as in the header, found \(fields.count)")), false)
         }
         var event = JSONObject()
         var properties = JSONObject()
@@ -142,7 +172,7 @@ struct CSVHeader {
             }
         }
         event["properties"] = .object(properties)
-        return .success(.object(event))
+        return (.success(.object(event)), false)
     }
 
     /// PostgreSQL text cannot hold NUL, and invalid UTF-8 would be silently repaired: refuse both.

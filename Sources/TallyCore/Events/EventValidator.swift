@@ -6,6 +6,10 @@
 public struct EventValidator: Sendable {
     public let catalog: IngestCatalog
 
+    /// The longest `transaction_id` stored, in bytes: it is part of the events' unique key, which
+    /// PostgreSQL keeps in an index whose entries must stay under about 2.7 kB.
+    public static let maximumTransactionIdBytes = 1_000
+
     public init(catalog: IngestCatalog) { self.catalog = catalog }
 
     public func validate(_ value: JSONValue) -> Result<ValidatedEvent, EventRejection> {
@@ -22,6 +26,9 @@ public struct EventValidator: Sendable {
         case let other?: throw EventRejection(.malformed, "properties must be an object (got \(other.kindName))")
         }
         let transactionId = try requiredText(event, "transaction_id")
+        guard transactionId.utf8.count <= Self.maximumTransactionIdBytes else {
+            throw EventRejection(.malformed, "transaction_id is \(transactionId.utf8.count) bytes long: at most \(Self.maximumTransactionIdBytes) are kept")
+        }
         let subscriptionId = try requiredText(event, "external_subscription_id")
         let code = try requiredText(event, "code")
         guard let rawTimestamp = event["timestamp"], !Self.isEmpty(rawTimestamp) else {

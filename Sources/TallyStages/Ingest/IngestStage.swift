@@ -174,7 +174,8 @@ public struct IngestStage {
                 try accept(record, event, event.propertiesJSON(only: validator.catalog.metrics[event.code]?.filterValues ?? [:]))
             case .failure(let rejection):
                 file.rejectedByReason[rejection.reason, default: 0] += 1
-                try rejects.write(line: record.line, reason: rejection.reason, message: rejection.message, raw: record.rawBytes)
+                try rejects.write(line: record.line, reason: rejection.reason, message: rejection.message, raw: record.rawBytes,
+                                  truncated: record.isTruncated)
             }
         }
     }
