@@ -38,6 +38,19 @@ enum Terminal {
         FileHandle.standardOutput.write(Data((value.prettyPrinted + "\n").utf8))
     }
 
+    /// A file error in words: the file, and the system's reason (Foundation's own description is
+    /// a domain and a code).
+    static func describe(_ error: CocoaError) -> String {
+        let path = error.filePath ?? (error.userInfo[NSFilePathErrorKey] as? String) ?? "a file"
+        if let underlying = error.underlying as? POSIXError {
+            return "\(path): \(String(cString: strerror(underlying.code.rawValue)))"
+        }
+        if let underlying = error.underlying as NSError?, underlying.domain == NSPOSIXErrorDomain {
+            return "\(path): \(String(cString: strerror(Int32(underlying.code))))"
+        }
+        return "\(path): \(error.localizedDescription)"
+    }
+
     /// Runs a command body, turning Tally's errors into a message and the matching exit status.
     static func run(_ body: () throws -> Void) throws {
         do {
@@ -57,6 +70,9 @@ enum Terminal {
         } catch let error as CatalogErrors {
             Terminal.say(error.description)
             Terminal.error("catalog not applied: \(error.errors.count) error(s); nothing was changed")
+            throw ExitCode(ExitStatus.failure)
+        } catch let error as CocoaError {
+            Terminal.error(Self.describe(error))
             throw ExitCode(ExitStatus.failure)
         } catch {
             Terminal.error("\(error)")

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TallyCore
 @testable import tally
@@ -103,5 +104,14 @@ import TallyCore
             "added    sub-b subscription fee pro: units 1, events 0, amount 100.00 EUR",
             #"removed  sub-a charge ai_tokens {"model":["large"]}: units 7, events 7, amount 0.70 EUR"#,
         ])
+    }
+
+    /// A file error says which file and why, in words, not a Foundation domain and code.
+    @Test func aFileErrorNamesTheFileAndTheReason() {
+        let error = CocoaError(.fileWriteNoPermission, userInfo: [
+            NSFilePathErrorKey: "/srv/tally/out/runs",
+            NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(EACCES)),
+        ])
+        #expect(Terminal.describe(error) == "/srv/tally/out/runs: Permission denied")
     }
 }

@@ -251,6 +251,22 @@ import TallyCore
         #expect(try JSONParser.parse(quoted) == .string(text))
     }
 
+    /// An object of many keys keeps the rule of a small one, a repeated key keeping its first place
+    /// and its last value, without comparing every key with every other (100,000 keys here).
+    @Test func manyKeysKeepTheirOrderAndTheLastValueOfARepeat() throws {
+        let keys = (0..<100_000).map { "k\($0)" }
+        let text = "{" + keys.map { #""\#($0)": 1"# }.joined(separator: ", ") + #", "k5": 2, "k99999": 3}"#
+        guard case .object(let object) = try JSONParser.parse(text) else {
+            Issue.record("not an object")
+            return
+        }
+        #expect(object.count == 100_000)
+        #expect(object.keys.first == "k0" && object.keys.last == "k99999")
+        #expect(object.entries[5].value == .number("2"))
+        #expect(object.entries[99_999].value == .number("3"))
+        #expect(object["k6"] == .number("1"))
+    }
+
     // MARK: Helpers
 
     private func syntaxError(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) -> JSONSyntaxError? {

@@ -246,4 +246,23 @@ import TallyStages
                                                    subscriptions: [], organizationTimezone: "Asia/Kolkata"))
         #expect(try db.scalar("SELECT timezone FROM customers") == "Etc/GMT-5")
     }
+
+    @Test func aNULInACatalogStringIsAnErrorAtItsPath() throws {
+        let db = try TestDatabase()
+        let catalog = CloseCatalog.document(plans: [], customers: [#"{"external_id": "acme", "name": "Ac\u0000me"}"#], subscriptions: [])
+        let errors = try #require(throws: CatalogErrors.self) { try db.applyCatalog(catalog) }
+        #expect(errors.errors.map(\.path) == ["customers[0].name"])
+        #expect(errors.description.contains("NUL"))
+    }
+
+    @Test func aCatalogWithAByteOrderMarkApplies() throws {
+        let db = try TestDatabase()
+        let catalog = CloseCatalog.document(plans: [], customers: [CloseCatalog.customer("acme")], subscriptions: [])
+        let path = try db.write("bom.json", [0xEF, 0xBB, 0xBF] + Array(catalog.utf8))
+        #expect(try db.applyCatalog(file: path).created.contains("customer acme"))
+        // An error still points at the line and column of the document.
+        let broken = try db.write("bom-broken.json", [0xEF, 0xBB, 0xBF] + Array("{\n  \"plans\": [,]\n}".utf8))
+        let errors = try #require(throws: CatalogErrors.self) { try db.applyCatalog(file: broken) }
+        #expect(errors.description.contains("line 2, column 13"), "\(errors)")
+    }
 }

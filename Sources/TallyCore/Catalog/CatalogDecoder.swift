@@ -10,9 +10,32 @@ public enum CatalogDecoder {
     /// Decodes `document`, read from `file` (named in every error).
     public static func decode(_ document: JSONValue, file: String) throws(CatalogErrors) -> Catalog {
         let log = CatalogErrorLog(file: file)
+        reportNULs(in: document, at: "", log: log)
+        guard log.errors.isEmpty else { throw CatalogErrors(errors: log.errors) }
         let catalog = decode(document, log: log)
         guard let catalog, log.errors.isEmpty else { throw CatalogErrors(errors: log.errors) }
         return catalog
+    }
+
+    /// A NUL character (`\u0000`) cannot be stored: every string holding one, key or value, is an
+    /// error at its path.
+    private static func reportNULs(in value: JSONValue, at path: String, log: CatalogErrorLog) {
+        switch value {
+        case .string(let text) where text.utf8.contains(0):
+            log.add(at: path, "holds a NUL character (\\u0000), which cannot be stored: remove it")
+        case .array(let elements):
+            for (index, element) in elements.enumerated() { reportNULs(in: element, at: CatalogPath.element(path, index), log: log) }
+        case .object(let object):
+            for (key, member) in object.entries {
+                let memberPath = CatalogPath.member(path, key)
+                if key.utf8.contains(0) {
+                    log.add(at: memberPath, "is a key holding a NUL character (\\u0000), which cannot be stored: remove it")
+                }
+                reportNULs(in: member, at: memberPath, log: log)
+            }
+        default:
+            break
+        }
     }
 
     private static func decode(_ document: JSONValue, log: CatalogErrorLog) -> Catalog? {

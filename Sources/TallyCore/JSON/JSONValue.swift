@@ -35,10 +35,25 @@ public enum JSONValue: Equatable, Sendable {
 public struct JSONObject: Equatable, Sendable {
     public private(set) var entries: [(key: String, value: JSONValue)]
 
+    /// The entries in order; a key given twice keeps its first place and its last value.
     public init(_ entries: [(key: String, value: JSONValue)] = []) {
         self.entries = []
         self.entries.reserveCapacity(entries.count)
-        for entry in entries { self[entry.key] = entry.value }
+        guard entries.count > 16 else {
+            for entry in entries { self[entry.key] = entry.value }
+            return
+        }
+        // Many keys: find repeats by hashing, not by scanning, so an object of n keys takes O(n).
+        var positions: [String: Int] = [:]
+        positions.reserveCapacity(entries.count)
+        for entry in entries {
+            if let position = positions[entry.key] {
+                self.entries[position].value = entry.value
+            } else {
+                positions[entry.key] = self.entries.count
+                self.entries.append(entry)
+            }
+        }
     }
 
     public var keys: [String] { entries.map(\.key) }

@@ -46,12 +46,14 @@ public enum CatalogStage {
             throw CatalogErrors(errors: [CatalogError(file: name, path: "$", message: "cannot read the file: \(error.localizedDescription)")])
         }
         let document: JSONValue
+        // A UTF-8 byte order mark, as some editors write, is not part of the document.
+        let text = data.starts(with: [0xEF, 0xBB, 0xBF]) ? Data(data.dropFirst(3)) : data
         do {
-            document = try data.withUnsafeBytes { raw in
+            document = try text.withUnsafeBytes { raw in
                 try JSONParser.parse(raw.bindMemory(to: UInt8.self))
             }
         } catch let error as JSONSyntaxError {
-            let (line, column) = position(of: error.offset, in: data)
+            let (line, column) = position(of: error.offset, in: text)
             throw CatalogErrors(errors: [CatalogError(file: name, path: "$", message: "line \(line), column \(column): \(error.reason)")])
         }
         return try CatalogDecoder.decode(document, file: name)
