@@ -67,6 +67,9 @@ enum Terminal {
         } catch let error as DatabaseUnreachable {
             Terminal.error(error.description)
             throw ExitCode(ExitStatus.usage)
+        } catch let error as BackfillNeeded {
+            Terminal.error(error.description)
+            throw ExitCode(ExitStatus.usage)
         } catch let error as CatalogErrors {
             Terminal.say(error.description)
             Terminal.error("catalog not applied: \(error.errors.count) error(s); nothing was changed")

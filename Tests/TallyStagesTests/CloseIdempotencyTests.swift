@@ -115,3 +115,38 @@ import TallyStages
         #expect(FileManager.default.fileExists(atPath: "\(invoices)/2026-10/summary.csv"))
     }
 }
+
+/// A catalog imported with old `subscription_at` dates does not make a bare close bill every
+/// month since then: more than one period back for a customer needs --backfill.
+@Suite struct BackfillTests {
+    static func database() throws -> TestDatabase {
+        let db = try TestDatabase()
+        try db.applyCatalog(CloseCatalog.document(
+            plans: [CloseCatalog.plan("tokens", amountCents: 1000, charges: [])],
+            customers: [CloseCatalog.customer("old"), CloseCatalog.customer("new")],
+            subscriptions: [
+                CloseCatalog.subscription("old-sub", customer: "old", plan: "tokens", at: "2025-06-10T00:00:00Z"),
+                CloseCatalog.subscription("new-sub", customer: "new", plan: "tokens", at: "2026-11-01T00:00:00Z"),
+            ]))
+        return db
+    }
+
+    @Test func aBareCloseOfLongHistoryRefusesAndSaysHowManyItWouldIssue() throws {
+        let db = try Self.database()
+        let stage = CloseStage(database: db.database, outDirectory: db.outDirectory)
+        // closeNow is 2026-12-15: June 2025 … November 2026 for "old" (18), November 2026 for "new".
+        let refusal = try #require(throws: BackfillNeeded.self) {
+            try stage.close(.endedBefore(closeNow), now: closeNow, backfill: false)
+        }
+        #expect(refusal.invoices == 19 && refusal.customers == 2)
+        #expect(refusal.from == "2025-06" && refusal.to == "2026-11")
+        #expect(refusal.description.contains("--backfill"))
+        #expect(try db.count("invoices") == 0)
+
+        #expect(try stage.close(.endedBefore(closeNow), now: closeNow, backfill: true).issued.count == 19)
+        // Once caught up, a bare close issues the one new period per customer without asking.
+        let next = try stage.close(.endedBefore(UTCInstant(year: 2027, month: 1, day: 2)!),
+                                   now: UTCInstant(year: 2027, month: 1, day: 2)!, backfill: false)
+        #expect(next.issued.map(\.period) == ["2026-12", "2026-12"])
+    }
+}

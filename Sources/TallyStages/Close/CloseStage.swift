@@ -14,7 +14,11 @@ public struct CloseStage {
         self.outDirectory = outDirectory
     }
 
-    public func close(_ scope: CloseScope, now: UTCInstant) throws -> CloseSummary {
+    /// Closes the periods of `scope`. Without `backfill`, a close that would issue more than one
+    /// invoice for a customer (its history reaches further back than the last period) refuses,
+    /// saying how many it would issue: a catalog with old `subscription_at` dates would otherwise
+    /// bill every month since then.
+    public func close(_ scope: CloseScope, now: UTCInstant, backfill: Bool = true) throws -> CloseSummary {
         let catalog = try store.catalog.load()
         var summary = CloseSummary()
         let pairs = Self.periodsToClose(scope, catalog: catalog, now: now, summary: &summary)
@@ -26,6 +30,12 @@ public struct CloseStage {
                 return false
             }
             return true
+        }
+        if !backfill {
+            let perCustomer = Dictionary(grouping: open, by: \.0.id)
+            if perCustomer.values.contains(where: { $0.count > 1 }), let first = open.map(\.1).min(), let last = open.map(\.1).max() {
+                throw BackfillNeeded(invoices: open.count, customers: perCustomer.count, from: first.label, to: last.label)
+            }
         }
         let (rated, unrated) = try Self.rate(open, catalog: catalog, store: store)
         summary.notIssued = unrated
@@ -152,5 +162,19 @@ public struct CloseStage {
             }
         }
         return pairs.sorted { ($0.1.year, $0.1.month, $0.0.sequentialId) < ($1.1.year, $1.1.month, $1.0.sequentialId) }
+    }
+}
+
+/// A close would issue more than one invoice for some customer: it needs to be asked for.
+public struct BackfillNeeded: Error, CustomStringConvertible {
+    public let invoices: Int
+    public let customers: Int
+    public let from: String
+    public let to: String
+
+    public var description: String {
+        "closing would issue \(invoices) invoice(s) for \(customers) customer(s), for periods from \(from) to \(to): "
+            + "more than one period back for some customers (subscription_at dates in the past?); nothing was issued. "
+            + "Pass --backfill to issue them all, or --period YYYY-MM / --as-of to choose"
     }
 }

@@ -73,7 +73,9 @@ public struct RunStage {
 
     private var runs: RunStore { database.store.runs }
 
-    public func run(asOf: UTCInstant, now: UTCInstant) throws -> RunSummary {
+    /// Runs the pipeline, closing the periods that ended before `asOf`; `backfill` as for
+    /// `CloseStage.close`.
+    public func run(asOf: UTCInstant, now: UTCInstant, backfill: Bool = true) throws -> RunSummary {
         var summary = RunSummary()
         // The run lock is held: a run still marked running was killed before it could say so.
         try runs.markAbandonedRunsInterrupted()
@@ -93,7 +95,7 @@ public struct RunStage {
                              "late": total.late, "failed_files": summary.ingest.failedFiles.count])
             }
             summary.close = try stage("close", run: summary.runId) {
-                let close = try CloseStage(database: database, outDirectory: outDirectory).close(.endedBefore(asOf), now: now)
+                let close = try CloseStage(database: database, outDirectory: outDirectory).close(.endedBefore(asOf), now: now, backfill: backfill)
                 return (close, ["issued": close.issued.count, "not_issued": close.notIssued.count, "already_closed": close.alreadyClosed.count,
                                 "unpriced": close.unpriced.count, "files_written": close.filesWritten.count])
             }

@@ -15,6 +15,7 @@ struct Close: ParsableCommand {
     var period: String?
     @Option(help: ArgumentHelp("Close every period that ended before this instant.", valueName: "RFC3339"))
     var asOf: String?
+    @Flag(help: "With neither --period nor --as-of: issue every ended period, however many per customer.") var backfill = false
     @Flag(help: "Print a JSON summary on stdout.") var json = false
     @Flag(help: "Wait for another running tally instead of exiting with code 4.") var wait = false
 
@@ -38,7 +39,8 @@ struct Close: ParsableCommand {
             } else {
                 scope = .endedBefore(asOf.flatMap { TimestampParser.parseRFC3339(Substring($0)) } ?? now)
             }
-            let summary = try CloseStage(database: database, outDirectory: configuration.outDirectory).close(scope, now: now)
+            let summary = try CloseStage(database: database, outDirectory: configuration.outDirectory)
+                .close(scope, now: now, backfill: backfill || period != nil || asOf != nil)
             report(summary, out: configuration.outDirectory)
             if json { Terminal.printJSON(summary.json) }
             if let failure = summary.fileFailure {

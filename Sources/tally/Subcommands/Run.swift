@@ -17,6 +17,7 @@ struct Run: ParsableCommand {
     @Argument(help: "The pipeline file.") var pipelineFile: String
     @Option(help: ArgumentHelp("Close the periods that ended before this instant (default: now).", valueName: "RFC3339"))
     var asOf: String?
+    @Flag(help: "Without --as-of: close every ended period, however many per customer.") var backfill = false
     @Flag(help: "Print the run's reconciliation as JSON on stdout.") var json = false
     @Flag(help: "Wait for another running tally instead of exiting with code 4.") var wait = false
 
@@ -44,7 +45,7 @@ struct Run: ParsableCommand {
             let stage = RunStage(database: database, pipeline: pipeline, outDirectory: configuration.outDirectory) { progress in
                 Terminal.ingestProgress(progress, since: started)
             }
-            let summary = try stage.run(asOf: asOf, now: now)
+            let summary = try stage.run(asOf: asOf, now: now, backfill: backfill || self.asOf != nil)
             Terminal.clearProgress()
             report(summary)
             if json { Terminal.printJSON(summary.json) }
