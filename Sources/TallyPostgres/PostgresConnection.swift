@@ -9,6 +9,8 @@ import Glibc
 /// (`PostgresConnection+Query.swift`); bulk data goes in by COPY (`PostgresConnection+CopyIn.swift`).
 public final class PostgresConnection {
     let handle: OpaquePointer
+    /// Where this connection's cancel handle is registered (`PostgresInterrupt`).
+    private var interruptSlot: Int?
 
     /// Settings every session gets, because the value decoders rely on them: timestamps are read
     /// and written in UTC, dates as ISO `YYYY-MM-DD`.
@@ -26,12 +28,19 @@ public final class PostgresConnection {
         }
         self.handle = handle
         PQsetNoticeProcessor(handle, { _, _ in }, nil)
+        if let cancel = PQgetCancel(handle) {
+            interruptSlot = PostgresInterrupt.register(cancel)
+            if interruptSlot == nil { PQfreeCancel(cancel) }
+        }
         let all = Self.requiredSettings + settings
         let calls = all.indices.map { "set_config($\(2 * $0 + 1), $\(2 * $0 + 2), false)" }.joined(separator: ", ")
         try execute("SELECT " + calls, all.flatMap { [$0.name, $0.value] })
     }
 
-    deinit { PQfinish(handle) }
+    deinit {
+        if let slot = interruptSlot, let cancel = PostgresInterrupt.unregister(slot) { PQfreeCancel(cancel) }
+        PQfinish(handle)
+    }
 
     /// Runs one statement with parameters (`$1`, `$2`, …; `nil` is SQL NULL) and returns the number
     /// of rows it affected (or returned). Use `query` to read rows.

@@ -23,6 +23,9 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         return text
     }
 
+    /// The statement was cancelled (`PostgresInterrupt`), not refused.
+    public var isCancellation: Bool { code == .queryCanceled }
+
     /// The connection itself failed (server gone, socket closed), as opposed to a statement error.
     public var isConnectionFailure: Bool { code.map { $0.isConnectionException } ?? true }
 }

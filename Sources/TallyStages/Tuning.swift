@@ -14,8 +14,11 @@ enum Tuning {
     /// Runs the reader thread may have ready while the loader sends the previous one.
     static let readAheadRuns = 1
 
-    /// Records between two progress reports (and interruption checks) while reading an export.
+    /// Records between two progress reports while reading an export.
     static let ingestProgressInterval = 65_536
+
+    /// Records between two checks for SIGINT/SIGTERM while reading an export (a few milliseconds).
+    static let interruptionCheckInterval = 1_024
 
     /// Invoices committed per transaction by close: a crash loses at most a batch, which the next
     /// close issues again with the same numbers.

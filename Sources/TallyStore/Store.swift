@@ -27,9 +27,15 @@ public final class Store {
     /// Whether `error` is a statement the server refused (a constraint, bad data), as opposed to a
     /// lost connection or a failure outside the database: the work it was part of failed alone.
     public static func isRefusedStatement(_ error: any Error) -> Bool {
-        if let error = error as? PostgresError { return !error.isConnectionFailure }
+        if let error = error as? PostgresError { return !error.isConnectionFailure && !error.isCancellation }
         return error is PostgresDecodingError
     }
+
+    /// Makes ready what `interruptRunningStatements` needs, before a signal handler may call it.
+    public static func prepareInterrupts() { PostgresInterrupt.prepare() }
+
+    /// Cancels the statements every open store is running; safe in a signal handler.
+    public static func interruptRunningStatements() { PostgresInterrupt.cancelRunningStatements() }
 
     /// Applies the schema migrations the database lacks; returns their versions.
     @discardableResult

@@ -61,6 +61,11 @@ enum Terminal {
             Terminal.clearProgress()
             Terminal.error(error.description)
             throw ExitCode(ExitStatus.failure)
+        } catch where Interruption.pending != nil {
+            // A statement the stop cancelled, or anything that failed because of it.
+            Terminal.clearProgress()
+            Terminal.error(Interruption.pending.map(\.description) ?? "\(error)")
+            throw ExitCode(ExitStatus.failure)
         } catch let error as RunLockHeld {
             Terminal.error(error.description)
             throw ExitCode(ExitStatus.locked)

@@ -8,7 +8,8 @@ import TallyTestSupport
 /// ends in the same state as an uninterrupted run. The `tally` binary is run as a subprocess and kills
 /// itself at a named point (`TALLY_CRASH_AT`), so no test depends on timing.
 @Suite struct RunCrashTests {
-    static let points = ["ingest-before-commit", "ingest-after-commit", "run-before-move", "close-after-batch", "close-after-first-file"]
+    static let points = ["ingest-reading", "ingest-before-commit", "ingest-after-commit", "run-before-move", "close-rating",
+                         "close-after-batch", "close-after-first-file"]
 
     /// A database with a pipeline folder holding two exports, ready for `tally run`.
     struct Setup {
@@ -143,6 +144,74 @@ import TallyTestSupport
         #expect(expected.contains { $0.hasPrefix("invoice|") }, "the reference run issued invoices")
         let differences = Set(got).symmetricDifference(expected).sorted()
         #expect(got == expected, "after a crash at \(point), \(differences.count) line(s) differ, e.g. \(differences.prefix(3).map { String($0.prefix(300)) })")
+    }
+}
+
+/// SIGTERM stops a command at its next safe point, the open transaction rolled back: the signal
+/// is sent by the command to itself at a named point (`TALLY_SIGNAL_AT`), so no test depends on
+/// timing.
+@Suite struct SignalTests {
+    /// Runs the `tally` binary with `arguments` against the test's database; returns its exit
+    /// status and what it printed on stderr.
+    static func tally(_ db: TestDatabase, _ arguments: [String], signalAt point: String) throws -> (status: Int32, errors: String) {
+        let process = Process()
+        process.executableURL = try TallyBinary.url()
+        process.arguments = arguments + ["--database-url", db.connectionString, "--out", db.outDirectory]
+        var environment = ProcessInfo.processInfo.environment
+        environment["TALLY_SIGNAL_AT"] = point
+        process.environment = environment
+        let errors = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit, "tally ended by a signal, not at a safe point")
+        return (process.terminationStatus, text)
+    }
+
+    static func export(_ db: TestDatabase, events: Int) throws -> String {
+        try db.write("many.ndjson", (1...events).map { index in
+            #"{"transaction_id": "t\#(index)", "external_subscription_id": "sub-a", "code": "ai_tokens", "timestamp": "2026-10-15T12:00:00Z", "properties": {"tokens": 1}}"#
+        }.joined(separator: "\n") + "\n")
+    }
+
+    @Test func anIngestSignalledWhileReadingStoresNothing() throws {
+        let db = try TestDatabase.withStandardCatalog()
+        let path = try Self.export(db, events: 5_000)
+        let run = try Self.tally(db, ["ingest", path], signalAt: "ingest-reading")
+        #expect(run.status == 1)
+        #expect(run.errors.contains("stopped by SIGTERM at a safe point"), "\(run.errors)")
+        #expect(try db.count("events") == 0)
+        #expect(try db.count("ingests") == 0)
+    }
+
+    @Test func anIngestSignalledJustBeforeItsCommitStoresNothing() throws {
+        let db = try TestDatabase.withStandardCatalog()
+        let path = try Self.export(db, events: 10)
+        let run = try Self.tally(db, ["ingest", path], signalAt: "ingest-before-commit")
+        #expect(run.status == 1 && run.errors.contains("stopped by SIGTERM"), "\(run.errors)")
+        #expect(try db.count("events") == 0)
+    }
+
+    @Test func aWaitForTheRunLockEndsOnSIGTERM() throws {
+        let db = try TestDatabase.withStandardCatalog()
+        try db.database.lockRuns(wait: false)
+        let path = try Self.export(db, events: 10)
+        let run = try Self.tally(db, ["ingest", "--wait", path], signalAt: "lock-wait")
+        #expect(run.status == 1 && run.errors.contains("stopped by SIGTERM"), "\(run.errors)")
+        #expect(try db.count("events") == 0)
+    }
+
+    @Test func aCloseSignalledWhileRatingIssuesNothing() throws {
+        let db = try TestDatabase()
+        try db.applyCatalog(CloseCatalog.document(
+            plans: [CloseCatalog.plan("tokens", amountCents: 1000, charges: [])],
+            customers: [CloseCatalog.customer("one")],
+            subscriptions: [CloseCatalog.subscription("one-sub", customer: "one", plan: "tokens", at: "2026-09-01T00:00:00Z")]))
+        let run = try Self.tally(db, ["close", "--period", "2026-10"], signalAt: "close-rating")
+        #expect(run.status == 1 && run.errors.contains("stopped by SIGTERM"), "\(run.errors)")
+        #expect(try db.count("invoices") == 0)
     }
 }
 

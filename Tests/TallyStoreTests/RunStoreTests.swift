@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 import TallyCore
 import TallyPostgres
@@ -18,18 +19,23 @@ import TallyTestSupport
         do {
             let first = try Store(connectionString: scratch.connectionString)
             try withExtendedLifetime(first) {
-                #expect(try first.runs.lock(wait: false) == nil, "free: taken")
-                #expect(try first.runs.lock(wait: false) == nil, "its holder may take it again")
-                let holder = try second.runs.lock(wait: false)
+                #expect(try first.runs.lock() == nil, "free: taken")
+                #expect(try first.runs.lock() == nil, "its holder may take it again")
+                let holder = try second.runs.lock()
                 #expect(holder != nil, "held by the first store")
                 #expect(holder.map { !$0.description.isEmpty } == true)
             }
         }
         // The first store is gone, its connection closed: the lock is released with it (waiting,
         // since the server lets it go when the closed session's process ends).
-        #expect(try second.runs.lock(wait: true) == nil)
+        var holder = try second.runs.lock()
+        for _ in 0..<300 where holder != nil {
+            usleep(100_000)
+            holder = try second.runs.lock()
+        }
+        #expect(holder == nil, "taken once the first store's session ended")
         let third = try Store(connectionString: scratch.connectionString)
-        #expect(try third.runs.lock(wait: false) != nil, "now held by the second store")
+        #expect(try third.runs.lock() != nil, "now held by the second store")
         let holders: [[String?]] = try third.connection.textRows("""
             SELECT pid::text FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = $1::bigint
                 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
@@ -45,14 +51,14 @@ import TallyTestSupport
         for _ in 0..<4 {
             let scratch = try ScratchDatabase()
             let store = try Store(connectionString: scratch.connectionString)
-            #expect(try store.runs.lock(wait: false) == nil, "taken, though other databases' run locks are held")
+            #expect(try store.runs.lock() == nil, "taken, though other databases' run locks are held")
             others.append((scratch, store))
         }
         let scratch = try ScratchDatabase()
         let first = try Store(connectionString: scratch.connectionString)
         let second = try Store(connectionString: scratch.connectionString)
-        #expect(try first.runs.lock(wait: false) == nil)
-        let holder = try #require(try second.runs.lock(wait: false))
+        #expect(try first.runs.lock() == nil)
+        let holder = try #require(try second.runs.lock())
         let pid = try Self.backendPid(first)
         #expect(holder.pid == pid, "the holder is the first store's process \(pid), not one holding the lock on another database")
         withExtendedLifetime(others) {}

@@ -34,6 +34,7 @@ public enum CatalogStage {
             guard errors.isEmpty else { throw CatalogErrors(errors: errors) }
             var writer = CatalogWriter(store: store, file: name, now: now, stored: stored)
             try writer.write(catalog)
+            try Interruption.check()
             return writer.report
         }
     }

@@ -79,7 +79,9 @@ public struct CloseStage {
         }
         var rated: [RatedDraft] = []
         var notIssued: [NotIssued] = []
-        for (customer, period) in pairs {
+        CrashPoint.closeRating.reach()
+        for (index, (customer, period)) in pairs.enumerated() {
+            if index % 256 == 0 { try Interruption.check() }
             let month = usage[period.calendarMonth] ?? UsageStore.MonthUsage()
             do {
                 for subscription in catalog.activeSubscriptions(of: customer, in: period) {

@@ -24,6 +24,7 @@ struct InvoiceFileWriter {
     func write(periods: [String], except written: Set<String> = []) throws -> [String] {
         var paths: [String] = []
         for period in periods {
+            try Interruption.check()
             let invoices = try store.invoices.records(period: period, excluding: written.sorted())
             paths += try Self.write(invoices, catalog: catalog, outDirectory: outDirectory)
             if let summary = try InvoiceFiles.writeSummary(period: period, rows: try store.invoices.summary(period: period),

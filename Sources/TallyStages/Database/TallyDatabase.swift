@@ -1,3 +1,4 @@
+import Glibc
 import TallyStore
 
 /// Tally's database, opened for one command: what the stages work on.
@@ -19,7 +20,14 @@ public final class TallyDatabase {
     /// closes or reprocesses meanwhile. With `wait`, queues behind the run that holds it;
     /// otherwise throws `RunLockHeld` at once.
     public func lockRuns(wait: Bool) throws {
-        if let holder = try store.runs.lock(wait: wait) { throw RunLockHeld(holder: holder.description) }
+        var waiting = false
+        while let holder = try store.runs.lock() {
+            guard wait else { throw RunLockHeld(holder: holder.description) }
+            if !waiting { CrashPoint.lockWait.reach() }
+            waiting = true
+            try Interruption.check()
+            usleep(200_000)
+        }
     }
 }
 

@@ -127,6 +127,7 @@ public struct IngestStage {
                 // The rejects are on disk before the events are committed: both are kept, or neither.
                 try rejects.prepare()
                 CrashPoint.ingestBeforeCommit.reach()
+                try Interruption.check()
             }
         } catch let error as RejectsFileError {
             return IngestFileSummary(path: path, failure: "\(path): nothing was stored: \(error)")
@@ -165,8 +166,9 @@ public struct IngestStage {
         file.format = reader.format
         try reader.forEachRecord { record in
             file.read += 1
+            if file.read == 1 { CrashPoint.ingestReading.reach() }
+            if file.read % Tuning.interruptionCheckInterval == 0 { try Interruption.check() }
             if file.read % Tuning.ingestProgressInterval == 0 {
-                try Interruption.check()
                 progress?(IngestProgress(file: path, records: file.read, bytesRead: reader.bytesRead, fileBytes: reader.fileBytes))
             }
             switch record.content.flatMap({ validator.validate($0) }) {

@@ -100,7 +100,7 @@ public struct RunStage {
                                 "unpriced": close.unpriced.count, "files_written": close.filesWritten.count])
             }
         } catch {
-            summary.failure = "\(error)"
+            summary.failure = Interruption.pending.map(\.description) ?? "\(error)"
         }
         summary.reportPath = try RunReportFile.write(summary.json, runId: summary.runId, outDirectory: outDirectory)
         try runs.finish(run: summary.runId, outcome: summary.outcome.rawValue, summary: summary.json)

@@ -23,11 +23,6 @@ public enum AdvisoryLock: Int64, Sendable {
         }
     }
 
-    /// Waits for the lock and holds it until the connection ends.
-    public func holdForSession(_ connection: PostgresConnection) throws {
-        try connection.execute("SELECT pg_advisory_lock($1)", [rawValue])
-    }
-
     /// Takes the lock for the connection's life if it is free: true when taken.
     public func tryHoldForSession(_ connection: PostgresConnection) throws -> Bool {
         try connection.queryValue("SELECT pg_try_advisory_lock($1) AS taken", [rawValue], column: "taken")

@@ -8,13 +8,10 @@ public struct RunStore {
 
     // MARK: The run lock
 
-    /// Takes the run lock for the life of the connection. With `wait`, waits for it; otherwise
-    /// returns who holds it (nil when it was taken).
-    public func lock(wait: Bool) throws -> AdvisoryLock.Holder? {
-        if wait {
-            try AdvisoryLock.run.holdForSession(connection)
-            return nil
-        }
+    /// Takes the run lock for the life of the connection if it is free; otherwise returns who
+    /// holds it (nil when it was taken). Callers that wait try again: a wait inside the server
+    /// could not be interrupted reliably.
+    public func lock() throws -> AdvisoryLock.Holder? {
         if try AdvisoryLock.run.tryHoldForSession(connection) { return nil }
         return try AdvisoryLock.run.holder(connection) ?? AdvisoryLock.Holder(pid: 0, applicationName: nil, backendStart: nil)
     }
