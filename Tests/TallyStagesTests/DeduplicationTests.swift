@@ -136,3 +136,31 @@ import TallyStages
         expectCounts(summary.total, read: 0, accepted: 0)
     }
 }
+
+/// An event's properties are stored as the export sent them; duplicates are still told by meaning.
+@Suite struct SentPropertiesTests {
+    @Test func propertiesAreStoredAsSentAndComparedByMeaning() throws {
+        let db = try TestDatabase.withStandardCatalog()
+        let first = try db.write("first.ndjson", #"{"transaction_id": "p1", "external_subscription_id": "sub-a", "code": "ai_tokens", "timestamp": "2026-10-15T12:00:00Z", "properties": {"tokens": "1.50", "note": "007", "depth": 2.50, "flag": true}}"# + "\n")
+        expectCounts(try db.ingest(first), read: 1, accepted: 1)
+        #expect(try db.stored("properties->>'note'", of: "p1") == "007")
+        #expect(try db.stored("properties->>'tokens'", of: "p1") == "1.50")
+        #expect(try db.stored("properties->'depth'", of: "p1") == "2.50")
+        #expect(try db.stored("units::text", of: "p1") == "1.5")
+        // The same meaning in other words, from a CSV: a duplicate, and the stored text stays.
+        let second = try db.write("second.csv", """
+            transaction_id,external_subscription_id,code,timestamp,tokens,note,depth,flag
+            p1,sub-a,ai_tokens,2026-10-15T12:00:00Z,1.5,7,2.5,true
+
+            """)
+        expectCounts(try db.ingest(second), read: 1, accepted: 0, duplicates: 1)
+        #expect(try db.stored("properties->>'note'", of: "p1") == "007")
+        // Another meaning: a conflict.
+        let third = try db.write("third.csv", """
+            transaction_id,external_subscription_id,code,timestamp,tokens,note
+            p1,sub-a,ai_tokens,2026-10-15T12:00:00Z,1.5,8
+
+            """)
+        expectCounts(try db.ingest(third), read: 1, accepted: 0, rejected: [.duplicateConflict: 1])
+    }
+}

@@ -272,7 +272,8 @@ import TallyPostgres
                 }
             }
             let stored = try db.store.events.storeStaged(ingestId: id)
-            let (duplicates, conflicts) = try db.store.events.classifyRefused(ingestId: id)
+            var conflicts: [EventStore.Conflict] = []
+            let duplicates = try db.store.events.classifyRefused(ingestId: id) { conflicts.append($0) }
             try db.store.usage.addStaged()
             return (id, stored, duplicates, conflicts)
         }

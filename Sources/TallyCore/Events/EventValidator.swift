@@ -45,15 +45,13 @@ public struct EventValidator: Sendable {
         }
 
         var properties: [(key: String, value: String)] = []
+        var sentProperties = "{}"
         if case .object(let object)? = event["properties"] {
-            properties.reserveCapacity(object.count)
-            for (key, value) in object.entries {
-                guard let canonical = Self.canonicalText(value) else { continue }
-                if Self.containsNUL(key) || Self.containsNUL(canonical) {
-                    throw EventRejection(.malformed, "properties.\(Self.quoted(key)) holds a NUL character (\\u0000), which cannot be stored: remove it")
-                }
-                properties.append((key, canonical))
+            for (key, value) in object.entries where Self.containsNUL(key) || Self.containsNUL(value) {
+                throw EventRejection(.malformed, "properties.\(Self.quoted(key)) holds a NUL character (\\u0000), which cannot be stored: remove it")
             }
+            properties = ValidatedEvent.canonicalProperties(object)
+            sentProperties = JSONValue.object(object).serialized
         }
 
         let units = try aggregationValue(event["properties"]?.objectValue?[metric.fieldName], metric: metric)
@@ -67,7 +65,7 @@ public struct EventValidator: Sendable {
         }
         return ValidatedEvent(
             subscriptionId: subscription.id, transactionId: transactionId, code: code,
-            timestamp: timestamp, properties: properties.sorted { $0.key < $1.key }, units: units)
+            timestamp: timestamp, properties: properties, sentProperties: sentProperties, units: units)
     }
 
     private func requiredText(_ event: JSONObject, _ field: String) throws(EventRejection) -> String {
@@ -130,21 +128,18 @@ public struct EventValidator: Sendable {
         }
     }
 
-    /// A property's meaning as text: decimal numbers and decimal strings in canonical form (so
-    /// 100, "100" and "100.0" are one value), booleans as true/false, nested values as JSON; nil
-    /// for null, which is the same as an absent property.
-    static func canonicalText(_ value: JSONValue) -> String? {
-        switch value {
-        case .null: return nil
-        case .string(let text): return ExactDecimal(decimalString: text)?.description ?? text
-        case .number(let literal): return ExactDecimal(jsonNumber: literal)?.description ?? literal
-        case .bool(let flag): return flag ? "true" : "false"
-        case .array, .object: return value.serialized
-        }
-    }
-
     /// PostgreSQL text cannot hold U+0000, which a JSON escape can produce.
     private static func containsNUL(_ text: String) -> Bool { text.utf8.contains(0) }
+
+    /// Whether a NUL is anywhere in `value`: a string, or a key or string nested in it.
+    private static func containsNUL(_ value: JSONValue) -> Bool {
+        switch value {
+        case .string(let text): containsNUL(text)
+        case .array(let elements): elements.contains { containsNUL($0) }
+        case .object(let object): object.entries.contains { containsNUL($0.key) || containsNUL($0.value) }
+        case .null, .bool, .number: false
+        }
+    }
 
     private static func isEmpty(_ value: JSONValue) -> Bool {
         switch value {

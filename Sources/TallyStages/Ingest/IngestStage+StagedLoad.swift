@@ -19,17 +19,17 @@ extension IngestStage {
         }
         file.accepted = try store.events.storeStaged(ingestId: ingestId)
         if file.accepted < staged {
-            let (duplicates, conflicts) = try store.events.classifyRefused(ingestId: ingestId)
-            file.duplicates = duplicates
-            for conflict in conflicts {
+            var conflicts = 0
+            file.duplicates = try store.events.classifyRefused(ingestId: ingestId) { conflict in
                 let subscription = context.subscriptionNames[conflict.subscriptionId] ?? String(conflict.subscriptionId)
                 let key = "transaction_id \(JSONValue.quoted(conflict.transactionId)) of subscription \(JSONValue.quoted(subscription))"
                 let message = conflict.heldByThisExport
                     ? "\(key) was first seen on line \(conflict.holderLine) of this file with different content: give corrected events new transaction ids"
                     : "\(key) is already stored, from \(conflict.holderSource) line \(conflict.holderLine), with different content: give corrected events new transaction ids"
                 try rejects.write(line: conflict.line, reason: .duplicateConflict, message: message, raw: conflict.raw)
+                conflicts += 1
             }
-            if !conflicts.isEmpty { file.rejectedByReason[.duplicateConflict, default: 0] += conflicts.count }
+            if conflicts > 0 { file.rejectedByReason[.duplicateConflict, default: 0] += conflicts }
         }
         try store.usage.addStaged()
         file.latePeriods = try store.usage.latePeriods()

@@ -139,7 +139,7 @@ public struct EventStore {
                 copy.appendText(event.transactionId)
                 copy.appendText(event.code)
                 copy.appendTimestamp(microsecondsSinceUnixEpoch: event.timestamp.microsecondsSinceEpoch)
-                copy.appendJSONB(event.propertiesJSON)
+                copy.appendJSONB(event.sentProperties)
                 copy.appendNumeric(event.units)
                 copy.appendText(staged.raw)
                 copy.appendDate(year: staged.month.year, month: staged.month.month, day: 1)
@@ -161,7 +161,7 @@ public struct EventStore {
     }
 
     /// A staged line whose key is held by another event with a different meaning.
-    public struct Conflict: Decodable, Sendable {
+    public struct Conflict: Sendable {
         public let line: Int
         public let raw: String
         public let subscriptionId: Int64
@@ -173,28 +173,44 @@ public struct EventStore {
         public let holderSource: String
     }
 
-    /// Classifies the staged rows `storeStaged` did not insert: a duplicate when it equals, in
-    /// meaning, the event holding its key (stored before, or an earlier line of this export), a
-    /// conflict otherwise. Removes them all from `staging`, which then holds exactly the accepted
-    /// events. Returns the duplicates' count and the conflicts, in line order.
-    public func classifyRefused(ingestId: Int64) throws -> (duplicates: Int, conflicts: [Conflict]) {
+    /// Classifies the staged rows `storeStaged` did not insert: a duplicate when it means the same
+    /// as the event holding its key (stored before, or an earlier line of this export: the same
+    /// code, instant and properties by `ValidatedEvent.sameMeaning`), a conflict otherwise, handed
+    /// to `conflict` in line order. Removes them all from `staging`, which then holds exactly the
+    /// accepted events. Returns the duplicates' count.
+    public func classifyRefused(ingestId: Int64, _ conflict: (Conflict) throws -> Void) throws -> Int {
         try connection.execute("""
             CREATE TEMP TABLE refused ON COMMIT DROP AS
-            SELECT s.line, s.raw, s.subscription_id, s.transaction_id,
-                   (e.code, e."timestamp", e.properties) = (s.code, s."timestamp", s.properties) AS same,
+            SELECT s.line, s.raw, s.subscription_id, s.transaction_id, s.code, s."timestamp", s.properties,
+                   e.code AS holder_code, e."timestamp" AS holder_timestamp, e.properties AS holder_properties,
                    e.ingest_id AS holder_ingest, e.source_line AS holder_line
             FROM staging s JOIN events e USING (subscription_id, transaction_id)
             WHERE NOT (e.ingest_id = $1 AND e.source_line = s.line)
             """, [ingestId])
         try connection.execute("DELETE FROM staging s USING refused r WHERE r.line = s.line")
-        let duplicates: Int = try connection.queryValue("SELECT count(*) AS duplicates FROM refused WHERE same", column: "duplicates")
-        let conflicts = try connection.query("""
-            SELECT r.line, r.raw, r.subscription_id, r.transaction_id, r.holder_ingest = $1 AS held_by_this_export,
-                   r.holder_line, i.source AS holder_source
-            FROM refused r JOIN ingests i ON i.id = r.holder_ingest
-            WHERE NOT r.same ORDER BY r.line
-            """, [ingestId], as: Conflict.self)
-        return (duplicates, conflicts)
+        struct Row: Decodable {
+            let line: Int, raw: String, subscriptionId: Int64, transactionId: String
+            let code: String, timestamp: UTCInstant, properties: String
+            let holderCode: String, holderTimestamp: UTCInstant, holderProperties: String
+            let heldByThisExport: Bool, holderLine: Int, holderSource: String
+        }
+        var duplicates = 0
+        try connection.forEachRow("""
+            SELECT r.line, r.raw, r.subscription_id, r.transaction_id, r.code, r."timestamp", r.properties::text AS properties,
+                   r.holder_code, r.holder_timestamp, r.holder_properties::text AS holder_properties,
+                   r.holder_ingest = $1 AS held_by_this_export, r.holder_line, i.source AS holder_source
+            FROM refused r JOIN ingests i ON i.id = r.holder_ingest ORDER BY r.line
+            """, [ingestId], as: Row.self) { row in
+            if row.code == row.holderCode, row.timestamp == row.holderTimestamp,
+               ValidatedEvent.sameMeaning(row.properties, row.holderProperties) {
+                duplicates += 1
+            } else {
+                try conflict(Conflict(line: row.line, raw: row.raw, subscriptionId: row.subscriptionId,
+                                      transactionId: row.transactionId, heldByThisExport: row.heldByThisExport,
+                                      holderLine: row.holderLine, holderSource: row.holderSource))
+            }
+        }
+        return duplicates
     }
 
     // MARK: Reading back
@@ -205,7 +221,7 @@ public struct EventStore {
     }
 
     /// Streams the stored events of the metrics `codes` and of the subscriptions `subscriptionIds`,
-    /// as validated events (properties as stored: canonical text), in no particular order.
+    /// as validated events, in no particular order.
     public func forEachEvent(codes: [String], subscriptionIds: [Int64], _ body: (ValidatedEvent) throws -> Void) throws {
         struct Row: Decodable {
             let subscriptionId: Int64, transactionId: String, code: String, timestamp: UTCInstant
@@ -220,8 +236,7 @@ public struct EventStore {
             }
             try body(ValidatedEvent(
                 subscriptionId: row.subscriptionId, transactionId: row.transactionId, code: row.code, timestamp: row.timestamp,
-                properties: object.entries.map { ($0.key, $0.value.stringValue ?? $0.value.serialized) }.sorted { $0.key < $1.key },
-                units: row.units))
+                properties: ValidatedEvent.canonicalProperties(object), sentProperties: row.properties, units: row.units))
         }
     }
 }

@@ -49,7 +49,7 @@ public struct KeyOrderedEventRows: Sendable {
         }
         rows.appendText(event.code)
         rows.appendTimestamp(microsecondsSinceUnixEpoch: event.timestamp.microsecondsSinceEpoch)
-        rows.appendJSONB(event.propertiesJSON)
+        rows.appendJSONB(event.sentProperties)
         rows.appendNumeric(event.units)
         rows.appendBigint(ingestId)
         rows.appendBigint(Int64(line))
