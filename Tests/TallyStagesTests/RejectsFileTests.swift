@@ -56,4 +56,19 @@ import TallyStages
         #expect(try db.rejects(for: first).map(\.line) == [1])
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == [name])
     }
+
+    /// Paths are never given to a shell or into SQL text: spaces, quotes and backslashes work.
+    @Test func exportAndOutputPathsWithSpacesAndQuotesWork() throws {
+        let db = try TestDatabase.withStandardCatalog()
+        let folder = db.workDirectory + "/Q3 'final' \\ \"exports\""
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = folder + "/usage 'oct'.ndjson"
+        try Data((Self.export("s1", tokens: "1") + Self.export("s2", tokens: #""bad""#)).utf8).write(to: URL(fileURLWithPath: path))
+        let out = db.workDirectory + "/out 'finance' \\ \"x\""
+        let file = try #require(try IngestStage(database: db.database, outDirectory: out).ingest([path]).files.first)
+        expectCounts(file, read: 2, accepted: 1, rejected: [.invalidAggregationProperty: 1])
+        let rejects = try #require(file.rejectsFile)
+        #expect(rejects.hasPrefix(out + "/rejects/usage 'oct'.ndjson."))
+        #expect(FileManager.default.fileExists(atPath: rejects))
+    }
 }
