@@ -11,7 +11,11 @@ private let suffix = ".csv"
 private let suffix = ".ndjson"
 #endif
 
-private let path: String = "/tmp/tally-fuzz-\(getpid())" + suffix
+/// The input as a file, which the readers need; removed when the fuzzer exits.
+private let path: String = {
+    atexit { unlink(path) }
+    return "/tmp/tally-fuzz-\(getpid())" + suffix
+}()
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzExportReader(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

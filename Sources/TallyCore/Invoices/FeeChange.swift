@@ -1,4 +1,4 @@
-/// What one fee line bills: the figures reprocessing compares .
+/// What one fee line bills: the figures reprocessing compares.
 public struct FeeFigures: Equatable, Sendable {
     public let units: ExactDecimal
     public let eventsCount: Int
