@@ -16,6 +16,15 @@ public struct BinaryCopyRows: Sendable {
         appendInt64(value)
     }
 
+    /// A NULL in any column.
+    public mutating func appendNull() { appendInt32(-1) }
+
+    /// A `boolean` column.
+    public mutating func appendBool(_ value: Bool) {
+        appendInt32(1)
+        bytes.append(value ? 1 : 0)
+    }
+
     /// A `text` column: the string's UTF-8 bytes, which must not contain NUL.
     public mutating func appendText(_ value: String) {
         var value = value

@@ -103,6 +103,8 @@ public struct CopyInWriter: ~Copyable {
 
     public mutating func appendBigint(_ value: Int64) { rows.appendBigint(value) }
     public mutating func appendText(_ value: String) { rows.appendText(value) }
+    public mutating func appendNull() { rows.appendNull() }
+    public mutating func appendBool(_ value: Bool) { rows.appendBool(value) }
     public mutating func appendText(bytes: UnsafeBufferPointer<UInt8>) { rows.appendText(bytes: bytes) }
     public mutating func appendJSONB(_ json: String) { rows.appendJSONB(json) }
     public mutating func appendTimestamp(microsecondsSinceUnixEpoch: Int64) { rows.appendTimestamp(microsecondsSinceUnixEpoch: microsecondsSinceUnixEpoch) }

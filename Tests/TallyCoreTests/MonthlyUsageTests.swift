@@ -11,7 +11,7 @@ import Testing
     }
 
     @Test func eventsFallInTheLocalMonthOfTheirSubscription() throws {
-        var usage = MonthlyUsage(timezones: [1: "America/New_York", 2: "Asia/Kolkata", 3: "UTC"])
+        var usage = MonthlyUsage(timezones: [1: "America/New_York", 2: "Asia/Kolkata", 3: "UTC"], metrics: [:])
         let bucket = #"{"model":"small"}"#
         for (subscription, instant, units) in [
             (1, "2026-11-01T03:59:59.999999Z", "1.5"), (1, "2026-10-01T03:59:59Z", "2"), (1, "2026-10-01T04:00:00Z", "3"),
@@ -19,7 +19,7 @@ import Testing
             (2, "2026-09-30T18:29:59Z", "5"), (2, "2026-09-30T18:30:00Z", "6"),
             (3, "2026-12-31T23:59:59Z", "7"), (3, "2027-01-01T00:00:00Z", "8"),
         ] as [(Int64, String, String)] {
-            #expect(usage.add(try event(subscription, instant, units: units), filterValues: bucket))
+            #expect(usage.add(try event(subscription, instant, units: units), filterValues: bucket, arrival: 0))
         }
         let totals = usage.totals.map { "\($0.key.subscriptionId) \($0.key.month.firstDay) \($0.value.units) \($0.value.events)" }.sorted()
         #expect(totals == [
@@ -30,23 +30,23 @@ import Testing
     }
 
     @Test func filterValuesAndMetricsAreBucketsOfTheirOwn() throws {
-        var usage = MonthlyUsage(timezones: [1: "UTC"])
-        #expect(usage.add(try event(1, "2026-10-02T00:00:00Z", units: "1"), filterValues: #"{"model":"small"}"#))
-        #expect(usage.add(try event(1, "2026-10-03T00:00:00Z", units: "1"), filterValues: #"{"model":"large"}"#))
-        #expect(usage.add(try event(1, "2026-10-04T00:00:00Z", units: "1", code: "images"), filterValues: #"{"model":"small"}"#))
-        #expect(usage.add(try event(1, "2026-10-05T00:00:00Z", units: "1"), filterValues: #"{"model":"small"}"#))
+        var usage = MonthlyUsage(timezones: [1: "UTC"], metrics: [:])
+        #expect(usage.add(try event(1, "2026-10-02T00:00:00Z", units: "1"), filterValues: #"{"model":"small"}"#, arrival: 0))
+        #expect(usage.add(try event(1, "2026-10-03T00:00:00Z", units: "1"), filterValues: #"{"model":"large"}"#, arrival: 0))
+        #expect(usage.add(try event(1, "2026-10-04T00:00:00Z", units: "1", code: "images"), filterValues: #"{"model":"small"}"#, arrival: 0))
+        #expect(usage.add(try event(1, "2026-10-05T00:00:00Z", units: "1"), filterValues: #"{"model":"small"}"#, arrival: 0))
         #expect(usage.totals.count == 3)
         #expect(usage.totals.values.map(\.events).sorted() == [1, 1, 2])
     }
 
     @Test func anEventItCannotBucketIsRefused() throws {
-        var usage = MonthlyUsage(timezones: [1: "Not/AZone"])
-        #expect(!usage.add(try event(1, "2026-10-02T00:00:00Z", units: "1"), filterValues: "{}"), "unknown timezone")
-        #expect(!usage.add(try event(9, "2026-10-02T00:00:00Z", units: "1"), filterValues: "{}"), "unknown subscription")
-        var full = MonthlyUsage(timezones: [1: "UTC"])
+        var usage = MonthlyUsage(timezones: [1: "Not/AZone"], metrics: [:])
+        #expect(!usage.add(try event(1, "2026-10-02T00:00:00Z", units: "1"), filterValues: "{}", arrival: 0), "unknown timezone")
+        #expect(!usage.add(try event(9, "2026-10-02T00:00:00Z", units: "1"), filterValues: "{}", arrival: 0), "unknown subscription")
+        var full = MonthlyUsage(timezones: [1: "UTC"], metrics: [:])
         let huge = "9" + String(repeating: "0", count: 37)
-        #expect(full.add(try event(1, "2026-10-02T00:00:00Z", units: huge), filterValues: "{}"))
-        #expect(!full.add(try event(1, "2026-10-03T00:00:00Z", units: huge), filterValues: "{}"), "beyond 38 digits")
+        #expect(full.add(try event(1, "2026-10-02T00:00:00Z", units: huge), filterValues: "{}", arrival: 0))
+        #expect(!full.add(try event(1, "2026-10-03T00:00:00Z", units: huge), filterValues: "{}", arrival: 0), "beyond 38 digits")
         #expect(usage.totals.isEmpty)
     }
 }

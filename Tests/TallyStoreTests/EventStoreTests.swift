@@ -40,7 +40,7 @@ import TallyPostgres
     /// Every stored event read back through `forEachEvent`, by "subscription:transaction".
     static func streamed(_ db: TestStore, codes: [String], subscriptionIds: [Int64]) throws -> [String: ValidatedEvent] {
         var events: [String: ValidatedEvent] = [:]
-        try db.store.events.forEachEvent(codes: codes, subscriptionIds: subscriptionIds) { event in
+        try db.store.events.forEachEvent(codes: codes, subscriptionIds: subscriptionIds) { event, _ in
             let key = "\(event.subscriptionId):\(event.transactionId)"
             #expect(events[key] == nil, "\(key) is streamed once")
             events[key] = event
@@ -228,7 +228,7 @@ import TallyPostgres
         try Self.store((1...500).map { Self.event(1, "t\($0)") }, in: db)
         var seen = 0
         #expect(throws: Enough.self) {
-            try db.store.events.forEachEvent(codes: ["tokens"], subscriptionIds: []) { _ in
+            try db.store.events.forEachEvent(codes: ["tokens"], subscriptionIds: []) { _, _ in
                 seen += 1
                 if seen == 3 { throw Enough() }
             }
@@ -268,7 +268,8 @@ import TallyPostgres
             try db.store.events.stage { add in
                 for (index, line) in lines.enumerated() {
                     try add(EventStore.StagedEvent(line: index + 1, event: line.event, raw: "raw line \(index + 1)",
-                                                   month: october, filterValues: line.filterValues))
+                                                   month: october, filterValues: line.filterValues, aggregation: .sumAgg,
+                                                   microsecondsIntoMonth: 0, arrival: Int64(index + 1), unique: nil))
                 }
             }
             let stored = try db.store.events.storeStaged(ingestId: id)

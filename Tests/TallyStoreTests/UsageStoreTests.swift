@@ -23,10 +23,10 @@ import TallyPostgres
                       sourceLocation: SourceLocation = #_sourceLocation) -> MonthlyUsage {
         var zones = Dictionary(events.map { ($0.subscriptionId, "UTC") }, uniquingKeysWith: { $1 })
         zones.merge(timezones) { $1 }
-        var usage = MonthlyUsage(timezones: zones)
+        var usage = MonthlyUsage(timezones: zones, metrics: [:])
         for event in events {
             let keys: [String: Set<String>] = event.code == "tokens" ? ["model": []] : [:]
-            let added = usage.add(event, filterValues: event.propertiesJSON(only: keys))
+            let added = usage.add(event, filterValues: event.propertiesJSON(only: keys), arrival: 0)
             #expect(added, "summed", sourceLocation: sourceLocation)
         }
         return usage

@@ -1,12 +1,13 @@
-/// What usage is counted and how: Lago's billable metric, limited to non-recurring sums.
+/// What usage is counted and how: Lago's billable metric.
 public struct BillableMetric: Codable, Equatable, Sendable {
     public var code: String
     public var name: String
     public var description: String?
     public var aggregationType: AggregationType
-    /// The event property summed (`properties[field_name]`).
-    public var fieldName: String
-    /// Always false for now: recurring metrics are refused by the decoder.
+    /// The event property aggregated (`properties[field_name]`); nil for `count_agg`, which counts events.
+    public var fieldName: String?
+    /// Whether usage carries over from period to period (Lago allows it for sum, unique count and
+    /// weighted sum; the decoder refuses it for the others).
     public var recurring: Bool
     /// The dimensions charges may price separately, in source order.
     public var filters: [MetricFilter]
@@ -16,7 +17,7 @@ public struct BillableMetric: Codable, Equatable, Sendable {
         name: String,
         description: String? = nil,
         aggregationType: AggregationType = .sumAgg,
-        fieldName: String,
+        fieldName: String?,
         recurring: Bool = false,
         filters: [MetricFilter] = []
     ) {
@@ -35,9 +36,30 @@ public struct BillableMetric: Codable, Equatable, Sendable {
     }
 }
 
-/// How a metric turns events into units. Lago has more; Tally supports the sum of one property.
+/// How a metric turns a period's events into units (docs/BILLING.md, aggregations). Lago's
+/// `custom_agg` runs customer code and is not supported.
 public enum AggregationType: String, Codable, Equatable, Sendable, CaseIterable {
+    /// The number of events; no field.
+    case countAgg = "count_agg"
+    /// The sum of the field.
     case sumAgg = "sum_agg"
+    /// The largest value of the field.
+    case maxAgg = "max_agg"
+    /// The number of distinct values of the field still added at the period's end (`operation_type`).
+    case uniqueCountAgg = "unique_count_agg"
+    /// The field of the period's latest event (negative counts as 0).
+    case latestAgg = "latest_agg"
+    /// The field summed over time: each value weighted by the share of the period it held.
+    case weightedSumAgg = "weighted_sum_agg"
+
+    /// Whether events must carry the field.
+    public var needsField: Bool { self != .countAgg }
+
+    /// Whether the field must be a decimal number (unique count counts any value).
+    public var needsNumericField: Bool { self != .countAgg && self != .uniqueCountAgg }
+
+    /// Whether Lago lets a metric of this aggregation be `recurring`.
+    public var allowsRecurring: Bool { self == .sumAgg || self == .uniqueCountAgg || self == .weightedSumAgg }
 }
 
 /// One dimension of a metric (`model`) and the values an event may carry for it.

@@ -4,8 +4,14 @@ extension CatalogDecoder {
         let name = reader.requiredString("name")
         let description = reader.optionalString("description")
         let aggregationType = reader.choice("aggregation_type", of: AggregationType.self)
-        let fieldName = reader.requiredString("field_name")
-        let recurring = reader.flag("recurring", supportedValue: false)
+        // Lago drops a count_agg metric's field_name: it counts events, whatever they carry.
+        let fieldName = aggregationType == .countAgg ? nil : reader.requiredString("field_name")
+        if aggregationType == .countAgg { reader.skip("field_name") }
+        let recurring = reader.bool("recurring", default: false)
+        if let aggregationType, recurring == true, !aggregationType.allowsRecurring {
+            reader.fail("recurring", "must be false for \(aggregationType.rawValue) (recurring: sum_agg, unique_count_agg, weighted_sum_agg)")
+        }
+        decodeWeightedInterval(&reader, aggregationType: aggregationType)
         let filters = reader.elements("filters", decodeMetricFilter)
         reader.apply(.billableMetric)
 
@@ -21,10 +27,25 @@ extension CatalogDecoder {
             }
         }
 
-        guard let code, let name, let aggregationType, let fieldName, let recurring else { return nil }
+        guard let code, let name, let aggregationType, let recurring else { return nil }
+        if aggregationType.needsField, fieldName == nil { return nil }
         return BillableMetric(
             code: code, name: name, description: description, aggregationType: aggregationType,
             fieldName: fieldName, recurring: recurring, filters: filters.map(\.value))
+    }
+
+    /// Lago's `weighted_interval`: "seconds" (the only one Lago has) for weighted_sum_agg, where it is
+    /// the default; absent or null for the others.
+    private static func decodeWeightedInterval(_ reader: inout CatalogObjectReader, aggregationType: AggregationType?) {
+        guard let value = reader.value("weighted_interval"), value != .null else { return }
+        guard aggregationType == .weightedSumAgg else {
+            reader.fail("weighted_interval", "applies to weighted_sum_agg only: leave it out or null")
+            return
+        }
+        guard value == .string("seconds") else {
+            reader.fail("weighted_interval", "must be \"seconds\" (got \(value.serialized))")
+            return
+        }
     }
 
     private static func decodeMetricFilter(_ reader: inout CatalogObjectReader) -> MetricFilter? {

@@ -202,6 +202,16 @@ struct CatalogObjectReader {
     }
 
     /// A boolean Tally supports at one value only; absent means `supportedValue`.
+    /// A boolean that may take either value; `defaultValue` when absent or null.
+    mutating func bool(_ key: String, default defaultValue: Bool) -> Bool? {
+        guard let value = value(key) else { return defaultValue }
+        guard case .bool(let flag) = value else {
+            fail(key, "must be a boolean (got \(value.kindName))")
+            return nil
+        }
+        return flag
+    }
+
     mutating func flag(_ key: String, supportedValue: Bool) -> Bool? {
         guard let value = value(key) else { return supportedValue }
         guard case .bool(let flag) = value else {

@@ -34,7 +34,6 @@ struct LagoFieldPolicy: Sendable {
     static let billableMetric = LagoFieldPolicy(
         descriptive: ["lago_id", "created_at", "active_subscriptions_count", "draft_invoices_count", "plans_count"],
         unsupported: [
-            .init("weighted_interval", neutral: .null),
             .init("expression", neutral: .null),
             .init("rounding_function", neutral: .null),
             .init("rounding_precision", neutral: .null),

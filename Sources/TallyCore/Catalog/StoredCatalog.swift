@@ -212,7 +212,7 @@ public struct StoredCatalog: Sendable {
         IngestCatalog(
             metrics: metrics.values.map { metric in
                 IngestCatalog.Metric(
-                    code: metric.definition.code, fieldName: metric.definition.fieldName,
+                    code: metric.definition.code, aggregation: metric.definition.aggregationType, fieldName: metric.definition.fieldName,
                     filterValues: Dictionary(metric.definition.filters.map { ($0.key, Set($0.values)) }, uniquingKeysWith: { $0.union($1) }))
             },
             subscriptions: subscriptions.map { subscription in

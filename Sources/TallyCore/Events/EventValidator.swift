@@ -54,7 +54,7 @@ public struct EventValidator: Sendable {
             sentProperties = JSONValue.object(object).serialized
         }
 
-        let units = try aggregationValue(event["properties"]?.objectValue?[metric.fieldName], metric: metric)
+        let units = try aggregationUnits(event["properties"]?.objectValue, metric: metric)
         try checkFilterValues(event["properties"]?.objectValue, metric: metric)
 
         if timestamp < subscription.startedAt {
@@ -81,11 +81,43 @@ public struct EventValidator: Sendable {
         }
     }
 
-    private func aggregationValue(_ value: JSONValue?, metric: IngestCatalog.Metric) throws(EventRejection) -> ExactDecimal {
-        let field = "properties.\(metric.fieldName)"
+    /// What the event adds to its metric's `units`: 1 for an event counted (count and unique
+    /// count, whose value is checked here and bucketed by `MonthlyUsage`), else the field's value.
+    private func aggregationUnits(_ properties: JSONObject?, metric: IngestCatalog.Metric) throws(EventRejection) -> ExactDecimal {
+        guard let fieldName = metric.fieldName, metric.aggregation.needsField else { return ExactDecimal(1) }
+        let value = properties?[fieldName]
+        guard metric.aggregation.needsNumericField else {
+            try checkUniqueCount(value, operation: properties?[IngestCatalog.Metric.operationTypeKey], field: fieldName, metric: metric)
+            return ExactDecimal(1)
+        }
+        return try aggregationValue(value, field: fieldName, metric: metric)
+    }
+
+    /// A unique count's field may be any string, number or boolean; `operation_type` is "add"
+    /// (the default) or "remove".
+    private func checkUniqueCount(
+        _ value: JSONValue?, operation: JSONValue?, field fieldName: String, metric: IngestCatalog.Metric
+    ) throws(EventRejection) {
+        let field = "properties.\(fieldName)"
         switch value {
         case nil, .null?:
-            throw EventRejection(.missingAggregationProperty, "\(field) is missing: metric \(Self.quoted(metric.code)) sums it")
+            throw EventRejection(.missingAggregationProperty, "\(field) is missing: metric \(Self.quoted(metric.code)) counts its distinct values")
+        case .array?, .object?:
+            throw EventRejection(.invalidAggregationProperty, "\(field) must be a string, a number or a boolean to be counted (got \(value?.kindName ?? "?"))")
+        default: break
+        }
+        switch operation {
+        case nil, .null?, .string("add")?, .string("remove")?: break
+        case let other?:
+            throw EventRejection(.invalidAggregationProperty, "properties.operation_type must be \"add\" or \"remove\" (got \(other.serialized))")
+        }
+    }
+
+    private func aggregationValue(_ value: JSONValue?, field fieldName: String, metric: IngestCatalog.Metric) throws(EventRejection) -> ExactDecimal {
+        let field = "properties.\(fieldName)"
+        switch value {
+        case nil, .null?:
+            throw EventRejection(.missingAggregationProperty, "\(field) is missing: metric \(Self.quoted(metric.code)) aggregates it (\(metric.aggregation.rawValue))")
         case .number(let literal)?:
             guard let number = ExactDecimal(jsonNumber: literal) else {
                 throw EventRejection(.invalidAggregationProperty, "\(field) \(literal) has more digits than Tally keeps exactly (38)")

@@ -2,14 +2,33 @@
 public struct IngestCatalog: Sendable {
     public struct Metric: Sendable {
         public let code: String
-        public let fieldName: String
+        public let aggregation: AggregationType
+        /// The property aggregated; nil for `count_agg`.
+        public let fieldName: String?
         /// Filter key → the values allowed for it.
         public let filterValues: [String: Set<String>]
 
-        public init(code: String, fieldName: String, filterValues: [String: Set<String>]) {
+        public init(code: String, aggregation: AggregationType = .sumAgg, fieldName: String?, filterValues: [String: Set<String>]) {
             self.code = code
+            self.aggregation = aggregation
             self.fieldName = fieldName
             self.filterValues = filterValues
+        }
+
+        /// The property that makes a unique-count event remove its value instead of adding it.
+        public static let operationTypeKey = "operation_type"
+
+        /// For a unique-count metric, the value `event` counts (canonical, as its properties hold
+        /// it) and whether it adds it (false for `operation_type` "remove"); nil otherwise.
+        public func uniqueValue(of event: ValidatedEvent) -> (value: String, adds: Bool)? {
+            guard aggregation == .uniqueCountAgg, let fieldName else { return nil }
+            var value: String?
+            var adds = true
+            for property in event.properties {
+                if property.key == fieldName { value = property.value }
+                if property.key == Self.operationTypeKey { adds = property.value != "remove" }
+            }
+            return value.map { ($0, adds) }
         }
     }
 

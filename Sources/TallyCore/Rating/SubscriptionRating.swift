@@ -1,19 +1,3 @@
-/// Usage of one metric in one filter-values bucket, summed over a period.
-public struct UsageBucket: Sendable {
-    public let code: String
-    /// The event properties that are filter keys of the metric, canonical text.
-    public let filterValues: [String: String]
-    public let units: ExactDecimal
-    public let eventsCount: Int
-
-    public init(code: String, filterValues: [String: String], units: ExactDecimal, eventsCount: Int) {
-        self.code = code
-        self.filterValues = filterValues
-        self.units = units
-        self.eventsCount = eventsCount
-    }
-}
-
 /// One line of an invoice before it is stored: a charge bucket or the subscription fee.
 public struct DraftFee: Equatable, Sendable {
     public enum Kind: String, Codable, Sendable { case charge, subscription }

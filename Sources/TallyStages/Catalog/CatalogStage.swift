@@ -103,7 +103,8 @@ private struct CatalogWriter {
     let stored: StoredCatalog
     var report = CatalogApplyReport()
     private var errors: [CatalogError] = []
-    /// Metrics whose filter keys changed: their usage rollups are bucketed by the old keys.
+    /// Metrics whose filter keys or aggregation changed: their usage rollups were bucketed by the
+    /// old keys, or keep what the old aggregation needed.
     private var rollupsToRebuild: [String] = []
 
     init(store: Store, file: String, now: UTCInstant, stored: StoredCatalog) {
@@ -120,10 +121,19 @@ private struct CatalogWriter {
         }
         for (index, metric) in catalog.billableMetrics.enumerated() {
             if let old = stored.metrics[metric.code]?.definition {
-                if old.filters.map(\.key) != metric.filters.map(\.key) { rollupsToRebuild.append(metric.code) }
+                if old.filters.map(\.key) != metric.filters.map(\.key) || old.aggregationType != metric.aggregationType {
+                    rollupsToRebuild.append(metric.code)
+                }
                 if old.fieldName != metric.fieldName, try store.events.hasEvents(code: metric.code) {
                     errors.append(CatalogError(file: file, path: "billable_metrics[\(index)].field_name",
-                        message: "cannot change from \"\(old.fieldName)\" to \"\(metric.fieldName)\": events of this metric are stored; create a metric with a new code instead"))
+                        message: "cannot change from \(Self.quoted(old.fieldName)) to \(Self.quoted(metric.fieldName)): events of this metric are stored; create a metric with a new code instead"))
+                    continue
+                }
+                // Events store their field's value as units, or 1 when they are only counted.
+                if old.aggregationType.needsNumericField != metric.aggregationType.needsNumericField,
+                   try store.events.hasEvents(code: metric.code) {
+                    errors.append(CatalogError(file: file, path: "billable_metrics[\(index)].aggregation_type",
+                        message: "cannot change from \(old.aggregationType.rawValue) to \(metric.aggregationType.rawValue): events of this metric are stored as \(old.aggregationType.needsNumericField ? "values" : "counted events"); create a metric with a new code instead"))
                     continue
                 }
             }
@@ -162,8 +172,9 @@ private struct CatalogWriter {
         try rebuildMovedRollups()
     }
 
-    /// Usage rollups are bucketed by the metric's filter keys and the customer's timezone: rebuild
-    /// those of metrics whose keys changed and of subscriptions whose billing timezone moved.
+    /// Usage rollups are bucketed by the metric's filter keys and the customer's timezone, and keep
+    /// what the metric's aggregation needs: rebuild those of metrics whose keys or aggregation
+    /// changed and of subscriptions whose billing timezone moved.
     private func rebuildMovedRollups() throws {
         let after = try store.catalog.load()
         let zonesBefore = stored.ingestCatalog.subscriptions.values.map { ($0.id, $0.billingTimezone) }
@@ -171,6 +182,10 @@ private struct CatalogWriter {
         let moved = zonesBefore.filter { zonesAfter[$0.0] != $0.1 }.map(\.0).sorted()
         guard !rollupsToRebuild.isEmpty || !moved.isEmpty else { return }
         try UsageRollupRebuild.rebuild(codes: rollupsToRebuild, subscriptionIds: moved, catalog: after, store: store)
+    }
+
+    private static func quoted(_ fieldName: String?) -> String {
+        fieldName.map { JSONValue.quoted($0) } ?? "none (count_agg)"
     }
 
     private mutating func writeWallet(_ wallet: Wallet, customerId: Int64, index: Int) throws {

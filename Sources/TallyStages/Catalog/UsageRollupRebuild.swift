@@ -1,8 +1,8 @@
 import TallyCore
 import TallyStore
 
-/// Sums usage rollups anew from the stored events, when what they are bucketed by changed: a
-/// metric's filter keys, or a customer's billing timezone. The events are bucketed exactly as
+/// Aggregates usage rollups anew from the stored events, when what they are bucketed or
+/// aggregated by changed: a metric's filter keys or aggregation, or a customer's billing timezone. The events are bucketed exactly as
 /// ingest buckets them (`MonthlyUsage`, `ValidatedEvent.propertiesJSON(only:)`).
 enum UsageRollupRebuild {
     /// A rebuilt bucket's units exceed 38 digits, or a subscription's timezone is unknown here.
@@ -15,10 +15,11 @@ enum UsageRollupRebuild {
     static func rebuild(codes: [String], subscriptionIds: [Int64], catalog: StoredCatalog, store: Store) throws {
         let ingestCatalog = catalog.ingestCatalog
         var usage = MonthlyUsage(timezones: Dictionary(
-            ingestCatalog.subscriptions.values.map { ($0.id, $0.billingTimezone) }, uniquingKeysWith: { $1 }))
-        try store.events.forEachEvent(codes: codes, subscriptionIds: subscriptionIds) { event in
+            ingestCatalog.subscriptions.values.map { ($0.id, $0.billingTimezone) }, uniquingKeysWith: { $1 }),
+            metrics: ingestCatalog.metrics)
+        try store.events.forEachEvent(codes: codes, subscriptionIds: subscriptionIds) { event, arrival in
             guard let metric = ingestCatalog.metrics[event.code] else { return }
-            guard usage.add(event, filterValues: event.propertiesJSON(only: metric.filterValues)) else {
+            guard usage.add(event, filterValues: event.propertiesJSON(only: metric.filterValues), arrival: arrival) else {
                 throw Unsummable(description: "cannot rebuild the usage of subscription id \(event.subscriptionId), metric \(event.code): its timezone is unknown here, or its units exceed 38 digits")
             }
         }

@@ -11,12 +11,12 @@ extension IngestStage {
     func loadDirect(_ path: String, ingestId: Int64, rejects: RejectsFile, context: Context) throws -> IngestFileSummary {
         // Owned by the read-ahead thread until `next()` returns nil.
         var file = IngestFileSummary(path: path)
-        var usage = MonthlyUsage(timezones: context.timezones)
+        var usage = MonthlyUsage(timezones: context.timezones, metrics: context.validator.catalog.metrics)
         let progress = progress, rowsPerRun = rowsPerRun
         let runs = ReadAhead<KeyOrderedEventRows>(capacity: Tuning.readAheadRuns) { send in
             var run = KeyOrderedEventRows(rowLimit: rowsPerRun)
             try Self.readEvents(path, into: &file, rejects: rejects, validator: context.validator, progress: progress) { record, event, bucket in
-                guard usage.add(event, filterValues: bucket) else {
+                guard usage.add(event, filterValues: bucket, arrival: MonthlyUsage.arrival(ingestId: ingestId, line: record.line)) else {
                     _ = try Self.month(of: event, in: usage, context: context)  // an unknown timezone fails the file
                     throw DirectLoadRefusal.unsummable
                 }

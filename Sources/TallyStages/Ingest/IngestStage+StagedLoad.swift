@@ -8,12 +8,18 @@ extension IngestStage {
     /// the same as the event holding its key, and a `duplicate_conflict` reject otherwise.
     func loadStaged(_ path: String, ingestId: Int64, rejects: RejectsFile, context: Context) throws -> IngestFileSummary {
         var file = IngestFileSummary(path: path)
-        let months = MonthlyUsage(timezones: context.timezones)
+        let months = MonthlyUsage(timezones: context.timezones, metrics: context.validator.catalog.metrics)
         var staged = 0
         try store.events.stage { add in
             try Self.readEvents(path, into: &file, rejects: rejects, validator: context.validator, progress: progress) { record, event, bucket in
-                try add(EventStore.StagedEvent(line: record.line, event: event, raw: record.raw,
-                                               month: try Self.month(of: event, in: months, context: context), filterValues: bucket))
+                let metric = context.validator.catalog.metrics[event.code]
+                try add(EventStore.StagedEvent(
+                    line: record.line, event: event, raw: record.raw,
+                    month: try Self.month(of: event, in: months, context: context), filterValues: bucket,
+                    aggregation: metric?.aggregation ?? .sumAgg,
+                    microsecondsIntoMonth: months.microsecondsIntoMonth(of: event) ?? 0,
+                    arrival: MonthlyUsage.arrival(ingestId: ingestId, line: record.line),
+                    unique: metric?.uniqueValue(of: event)))
                 staged += 1
             }
         }

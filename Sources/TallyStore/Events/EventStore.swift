@@ -109,13 +109,27 @@ public struct EventStore {
         /// Its usage bucket: the month and the filter values (JSON object text).
         public let month: CalendarMonth
         public let filterValues: String
+        /// What its metric's aggregation needs: the aggregation, the microseconds from the month's
+        /// start to the event (`MonthlyUsage.microsecondsIntoMonth`), its arrival
+        /// (`MonthlyUsage.arrival`) and, for a unique count, the value and whether it is added.
+        public let aggregation: AggregationType
+        public let microsecondsIntoMonth: Int64
+        public let arrival: Int64
+        public let unique: (value: String, adds: Bool)?
 
-        public init(line: Int, event: ValidatedEvent, raw: String, month: CalendarMonth, filterValues: String) {
+        public init(
+            line: Int, event: ValidatedEvent, raw: String, month: CalendarMonth, filterValues: String,
+            aggregation: AggregationType, microsecondsIntoMonth: Int64, arrival: Int64, unique: (value: String, adds: Bool)?
+        ) {
             self.line = line
             self.event = event
             self.raw = raw
             self.month = month
             self.filterValues = filterValues
+            self.aggregation = aggregation
+            self.microsecondsIntoMonth = microsecondsIntoMonth
+            self.arrival = arrival
+            self.unique = unique
         }
     }
 
@@ -126,14 +140,16 @@ public struct EventStore {
             CREATE TEMP TABLE staging (
                 line bigint NOT NULL, subscription_id bigint NOT NULL, transaction_id text NOT NULL,
                 code text NOT NULL, "timestamp" timestamptz NOT NULL, properties jsonb NOT NULL,
-                units numeric NOT NULL, raw text NOT NULL, month date NOT NULL, filter_values jsonb NOT NULL
+                units numeric NOT NULL, raw text NOT NULL, month date NOT NULL, filter_values jsonb NOT NULL,
+                aggregation text NOT NULL, micros_into_month bigint NOT NULL, arrival bigint NOT NULL,
+                unique_value text, unique_added boolean
             ) ON COMMIT DROP
             """)
         try connection.copyIn("COPY staging FROM STDIN (FORMAT binary)") { copy in
             copy.beginBinary()
             try fill { staged in
                 let event = staged.event
-                try copy.beginRow(columns: 10)
+                try copy.beginRow(columns: 15)
                 copy.appendBigint(Int64(staged.line))
                 copy.appendBigint(event.subscriptionId)
                 copy.appendText(event.transactionId)
@@ -144,6 +160,16 @@ public struct EventStore {
                 copy.appendText(staged.raw)
                 copy.appendDate(year: staged.month.year, month: staged.month.month, day: 1)
                 copy.appendJSONB(staged.filterValues)
+                copy.appendText(staged.aggregation.rawValue)
+                copy.appendBigint(staged.microsecondsIntoMonth)
+                copy.appendBigint(staged.arrival)
+                if let unique = staged.unique {
+                    copy.appendText(unique.value)
+                    copy.appendBool(unique.adds)
+                } else {
+                    copy.appendNull()
+                    copy.appendNull()
+                }
             }
             try copy.endBinary()
         }
@@ -221,14 +247,16 @@ public struct EventStore {
     }
 
     /// Streams the stored events of the metrics `codes` and of the subscriptions `subscriptionIds`,
-    /// as validated events, in no particular order.
-    public func forEachEvent(codes: [String], subscriptionIds: [Int64], _ body: (ValidatedEvent) throws -> Void) throws {
+    /// as validated events with their arrival (`MonthlyUsage.arrival`), in no particular order.
+    public func forEachEvent(codes: [String], subscriptionIds: [Int64], _ body: (ValidatedEvent, _ arrival: Int64) throws -> Void) throws {
         struct Row: Decodable {
             let subscriptionId: Int64, transactionId: String, code: String, timestamp: UTCInstant
-            let properties: String, units: ExactDecimal
+            let properties: String, units: ExactDecimal, ingestId: Int64, sourceLine: Int
         }
         try connection.forEachRow("""
-            SELECT subscription_id, transaction_id, code, "timestamp", properties::text AS properties, units FROM events
+            SELECT subscription_id, transaction_id, code, "timestamp", properties::text AS properties, units,
+                   ingest_id, source_line
+            FROM events
             WHERE code = ANY ($1::text[]) OR subscription_id = ANY ($2::bigint[])
             """, [codes, subscriptionIds], as: Row.self) { row in
             guard case .object(let object)? = try? JSONParser.parse(row.properties) else {
@@ -236,8 +264,35 @@ public struct EventStore {
             }
             try body(ValidatedEvent(
                 subscriptionId: row.subscriptionId, transactionId: row.transactionId, code: row.code, timestamp: row.timestamp,
-                properties: ValidatedEvent.canonicalProperties(object), sentProperties: row.properties, units: row.units))
+                properties: ValidatedEvent.canonicalProperties(object), sentProperties: row.properties, units: row.units),
+                MonthlyUsage.arrival(ingestId: row.ingestId, line: row.sourceLine))
         }
+    }
+
+    /// The events of `subscriptionId` from `from` to `to` (both included) of the metrics `codes`,
+    /// in timestamp order, then arrival; `filterKeys` gives each metric's filter keys, whose values
+    /// come back canonical.
+    public func values(
+        subscriptionId: Int64, codes: [String], from: UTCInstant, to: UTCInstant, filterKeys: [String: Set<String>]
+    ) throws -> [UsageEventValue] {
+        struct Row: Decodable { let code: String; let properties: String; let units: ExactDecimal }
+        var values: [UsageEventValue] = []
+        try connection.forEachRow("""
+            SELECT code, properties::text AS properties, units FROM events
+            WHERE subscription_id = $1 AND code = ANY ($2::text[]) AND "timestamp" BETWEEN $3 AND $4
+            ORDER BY "timestamp", ingest_id, source_line
+            """, [subscriptionId, codes, from, to], as: Row.self) { row in
+            guard case .object(let object)? = try? JSONParser.parse(row.properties) else {
+                throw StoredEventError(description: "an event of subscription id \(subscriptionId) has properties that are not an object")
+            }
+            let keys = filterKeys[row.code] ?? []
+            var filterValues: [String: String] = [:]
+            for property in ValidatedEvent.canonicalProperties(object) where keys.contains(property.key) {
+                filterValues[property.key] = property.value
+            }
+            values.append(UsageEventValue(code: row.code, filterValues: filterValues, units: row.units))
+        }
+        return values
     }
 }
 

@@ -244,6 +244,24 @@ public enum Schema {
             -- <out>/rejects/<export name>.<ingest id>.rejects.ndjson, when the ingest rejected events.
             ALTER TABLE ingests ADD COLUMN rejects_file text;
             """),
+        Migration(version: 7, name: "what every aggregation and charge model needs", sql: """
+            -- What a bucket keeps beyond its sum and count, filled for the metrics aggregating so
+            -- (null otherwise; a metric whose aggregation changes has its rollups rebuilt):
+            -- max_agg its largest value; latest_agg its latest event's value, timestamp and arrival
+            -- (ingest id << 40 | line); weighted_sum_agg Σ value × microseconds since the month began.
+            ALTER TABLE event_rollups ADD COLUMN max_units numeric, ADD COLUMN latest_at timestamptz,
+                ADD COLUMN latest_arrival bigint, ADD COLUMN latest_units numeric, ADD COLUMN weighted_micros numeric;
+            -- unique_count_agg: each distinct value of a bucket and the last operation on it.
+            CREATE TABLE event_unique_values (
+                subscription_id bigint NOT NULL, code text NOT NULL, month date NOT NULL, filter_values jsonb NOT NULL,
+                value text NOT NULL, last_at timestamptz NOT NULL, last_arrival bigint NOT NULL, added boolean NOT NULL,
+                PRIMARY KEY (subscription_id, code, month, filter_values, value)
+            );
+            -- count_agg metrics have no field.
+            ALTER TABLE billable_metrics ALTER COLUMN field_name DROP NOT NULL;
+            -- How a fee's amount was reached (Lago's amount_details) and its amount per unit.
+            ALTER TABLE fees ADD COLUMN amount_details jsonb, ADD COLUMN precise_unit_amount numeric;
+            """),
     ]
 
     /// The schema version this build of Tally expects.

@@ -1,53 +1,91 @@
 import TallyCore
 import TallyPostgres
 
-/// The monthly usage rollups (`event_rollups`): per subscription, metric, calendar month in the
-/// customer's billing timezone and the values of the metric's filter keys, the summed units and
-/// the event count. Ingest adds to them in the transaction that stores the events; close and usage
-/// read them instead of the raw events. The month of an event is never computed here: callers
+/// The monthly usage rollups (`event_rollups`, and `event_unique_values` for unique counts): per
+/// subscription, metric, calendar month in the customer's billing timezone and the values of the
+/// metric's filter keys, what the metric's aggregation needs (`MonthlyUsage.Total`). Ingest adds to
+/// them in the transaction that stores the events; close and usage read them instead of the raw
+/// events. The month of an event is never computed here: callers
 /// bucket events with `MonthlyUsage` and hand over the buckets.
 public struct UsageStore {
     let connection: PostgresConnection
 
     // MARK: Adding an export's usage
 
-    /// Adds usage summed while an export was read (every event of it accepted) to the rollups.
+    /// Adds usage aggregated while an export was read (every event of it accepted) to the rollups.
     public func add(_ usage: MonthlyUsage) throws {
         try createFileRollups()
-        try copy(usage, into: "file_rollups")
+        try copy(usage, rollupsInto: "file_rollups", uniquesInto: "file_unique_values")
         try addFileRollups()
     }
 
     /// Adds the events the staged load accepted (the rows left in `staging`, each with its
-    /// bucket) to the rollups.
+    /// bucket and what its aggregation needs) to the rollups, aggregated as `MonthlyUsage` does.
     public func addStaged() throws {
         try createFileRollups()
         try connection.execute("""
             INSERT INTO file_rollups
-            SELECT subscription_id, code, month, filter_values, sum(units), count(*)
+            SELECT subscription_id, code, month, filter_values, sum(units), count(*),
+                   max(units) FILTER (WHERE aggregation = 'max_agg'),
+                   (array_agg("timestamp" ORDER BY "timestamp" DESC, arrival DESC) FILTER (WHERE aggregation = 'latest_agg'))[1],
+                   (array_agg(arrival ORDER BY "timestamp" DESC, arrival DESC) FILTER (WHERE aggregation = 'latest_agg'))[1],
+                   (array_agg(units ORDER BY "timestamp" DESC, arrival DESC) FILTER (WHERE aggregation = 'latest_agg'))[1],
+                   sum(units * micros_into_month) FILTER (WHERE aggregation = 'weighted_sum_agg')
             FROM staging GROUP BY 1, 2, 3, 4
+            """)
+        try connection.execute("""
+            INSERT INTO file_unique_values
+            SELECT DISTINCT ON (subscription_id, code, month, filter_values, unique_value)
+                   subscription_id, code, month, filter_values, unique_value, "timestamp", arrival, unique_added
+            FROM staging WHERE unique_value IS NOT NULL
+            ORDER BY subscription_id, code, month, filter_values, unique_value, "timestamp" DESC, arrival DESC
             """)
         try addFileRollups()
     }
 
-    /// The current ingest's buckets, whichever way they were summed; `latePeriods` reads them too.
+    /// The current ingest's buckets, whichever way they were aggregated; `latePeriods` reads them too.
     private func createFileRollups() throws {
         try connection.execute("""
             CREATE TEMP TABLE file_rollups (
                 subscription_id bigint NOT NULL, code text NOT NULL, month date NOT NULL,
-                filter_values jsonb NOT NULL, units numeric NOT NULL, events_count bigint NOT NULL
+                filter_values jsonb NOT NULL, units numeric NOT NULL, events_count bigint NOT NULL,
+                max_units numeric, latest_at timestamptz, latest_arrival bigint, latest_units numeric, weighted_micros numeric
+            ) ON COMMIT DROP
+            """)
+        try connection.execute("""
+            CREATE TEMP TABLE file_unique_values (
+                subscription_id bigint NOT NULL, code text NOT NULL, month date NOT NULL, filter_values jsonb NOT NULL,
+                value text NOT NULL, last_at timestamptz NOT NULL, last_arrival bigint NOT NULL, added boolean NOT NULL
             ) ON COMMIT DROP
             """)
     }
 
-    /// Adds `file_rollups` to the rollups, in key order.
+    /// Adds `file_rollups` and `file_unique_values` to the rollups, in key order: sums add up, the
+    /// larger maximum stays, the later latest value and the later operation on a value win.
     private func addFileRollups() throws {
         try connection.execute("""
-            INSERT INTO event_rollups (subscription_id, code, month, filter_values, units, events_count)
+            INSERT INTO event_rollups AS r (subscription_id, code, month, filter_values, units, events_count,
+                                            max_units, latest_at, latest_arrival, latest_units, weighted_micros)
             SELECT * FROM file_rollups ORDER BY 1, 2, 3, 4
             ON CONFLICT (subscription_id, code, month, filter_values) DO UPDATE
-            SET units = event_rollups.units + excluded.units,
-                events_count = event_rollups.events_count + excluded.events_count
+            SET units = r.units + excluded.units,
+                events_count = r.events_count + excluded.events_count,
+                max_units = greatest(r.max_units, excluded.max_units),
+                latest_at = CASE WHEN r.latest_at IS NULL OR (excluded.latest_at, excluded.latest_arrival) > (r.latest_at, r.latest_arrival)
+                                 THEN excluded.latest_at ELSE r.latest_at END,
+                latest_arrival = CASE WHEN r.latest_at IS NULL OR (excluded.latest_at, excluded.latest_arrival) > (r.latest_at, r.latest_arrival)
+                                      THEN excluded.latest_arrival ELSE r.latest_arrival END,
+                latest_units = CASE WHEN r.latest_at IS NULL OR (excluded.latest_at, excluded.latest_arrival) > (r.latest_at, r.latest_arrival)
+                                    THEN excluded.latest_units ELSE r.latest_units END,
+                weighted_micros = CASE WHEN r.weighted_micros IS NULL AND excluded.weighted_micros IS NULL THEN NULL
+                                       ELSE coalesce(r.weighted_micros, 0) + coalesce(excluded.weighted_micros, 0) END
+            """)
+        try connection.execute("""
+            INSERT INTO event_unique_values AS u
+            SELECT * FROM file_unique_values ORDER BY 1, 2, 3, 4, 5
+            ON CONFLICT (subscription_id, code, month, filter_values, value) DO UPDATE
+            SET last_at = excluded.last_at, last_arrival = excluded.last_arrival, added = excluded.added
+            WHERE (excluded.last_at, excluded.last_arrival) > (u.last_at, u.last_arrival)
             """)
     }
 
@@ -82,19 +120,35 @@ public struct UsageStore {
     // MARK: Rebuilding
 
     /// Replaces the rollups of the metrics `codes` and of the subscriptions `subscriptionIds` by
-    /// `usage`, summed anew from their stored events (after a metric's filter keys or a customer's
-    /// timezone changed).
+    /// `usage`, aggregated anew from their stored events (after a metric's aggregation or filter
+    /// keys, or a customer's timezone, changed).
     public func replace(codes: [String], subscriptionIds: [Int64], with usage: MonthlyUsage) throws {
-        try connection.execute(
-            "DELETE FROM event_rollups WHERE code = ANY ($1::text[]) OR subscription_id = ANY ($2::bigint[])",
-            [codes, subscriptionIds])
-        try copy(usage, into: "event_rollups")
+        for table in ["event_rollups", "event_unique_values"] as [StaticString] {
+            try connection.execute(
+                "DELETE FROM \(table) WHERE code = ANY ($1::text[]) OR subscription_id = ANY ($2::bigint[])",
+                [codes, subscriptionIds])
+        }
+        try copy(usage, rollupsInto: "event_rollups", uniquesInto: "event_unique_values")
     }
 
-    private func copy(_ usage: MonthlyUsage, into table: StaticString) throws {
-        try connection.copyIn("COPY \(table) (subscription_id, code, month, filter_values, units, events_count) FROM STDIN") { copy in
+    private func copy(_ usage: MonthlyUsage, rollupsInto rollups: StaticString, uniquesInto uniques: StaticString) throws {
+        try connection.copyIn("""
+            COPY \(rollups) (subscription_id, code, month, filter_values, units, events_count,
+                             max_units, latest_at, latest_arrival, latest_units, weighted_micros) FROM STDIN
+            """) { copy in
             for (key, total) in usage.totals {
-                try copy.writeRow([key.subscriptionId, key.code, key.month.firstDay, key.filterValues, total.units, total.events])
+                try copy.writeRow([key.subscriptionId, key.code, key.month.firstDay, key.filterValues, total.units, total.events,
+                                   total.max, total.latest?.at, total.latest?.arrival, total.latest?.value, total.weightedMicros])
+            }
+        }
+        guard !usage.uniques.isEmpty else { return }
+        try connection.copyIn("""
+            COPY \(uniques) (subscription_id, code, month, filter_values, value, last_at, last_arrival, added) FROM STDIN
+            """) { copy in
+            for (key, state) in usage.uniques {
+                let bucket = key.bucket
+                try copy.writeRow([bucket.subscriptionId, bucket.code, bucket.month.firstDay, bucket.filterValues, key.value,
+                                   state.last.at, state.last.arrival, state.added])
             }
         }
     }
@@ -111,34 +165,104 @@ public struct UsageStore {
     }
 
     /// The usage buckets of each subscription in `subscriptionIds` for the calendar month `month`
-    /// (in each subscription's billing timezone). A bucket that cannot be read makes its
-    /// subscription unreadable, not the whole month.
-    public func buckets(subscriptionIds: [Int64], month: CalendarMonth) throws -> MonthUsage {
+    /// (in each subscription's billing timezone); for the metrics `recurringCodes`, also what the
+    /// months before it carry over (`UsageBucket.unitsBefore`, and unique values' last operations
+    /// ever). A bucket that cannot be read makes its subscription unreadable, not the whole month.
+    public func buckets(subscriptionIds: [Int64], month: CalendarMonth, recurringCodes: Set<String> = []) throws -> MonthUsage {
         var usage = MonthUsage()
         guard !subscriptionIds.isEmpty else { return usage }
-        struct Row: Decodable {
-            let subscriptionId: Int64, code: String, filterValues: String, units: String, eventsCount: String
-        }
-        for row in try connection.query("""
-            SELECT subscription_id, code, filter_values::text AS filter_values, sum(units)::text AS units,
-                   sum(events_count)::text AS events_count
-            FROM event_rollups
-            WHERE subscription_id = ANY ($1::bigint[]) AND month = $2::date
-            GROUP BY subscription_id, code, filter_values
-            ORDER BY subscription_id, code, filter_values::text
-            """, [subscriptionIds, month.firstDay], as: Row.self) {
-            guard case .object(let object)? = try? JSONParser.parse(row.filterValues) else {
-                usage.unreadable[row.subscriptionId] = "its usage of \(row.code) has filter values that are not an object"
-                continue
-            }
-            guard let units = ExactDecimal(decimalString: row.units), let events = Int(row.eventsCount) else {
-                usage.unreadable[row.subscriptionId] = "its usage of \(row.code) in \(month.label) (\(row.units) units, \(row.eventsCount) events) is beyond what Tally bills exactly (38 digits)"
-                continue
+        struct BucketKey: Hashable { let subscriptionId: Int64; let code: String; let filterValues: String }
+        var buckets: [BucketKey: UsageBucket] = [:]
+        var order: [BucketKey] = []
+        func bucket(_ key: BucketKey) -> UsageBucket? {
+            if let existing = buckets[key] { return existing }
+            guard case .object(let object)? = try? JSONParser.parse(key.filterValues) else {
+                usage.unreadable[key.subscriptionId] = "its usage of \(key.code) has filter values that are not an object"
+                return nil
             }
             var values: [String: String] = [:]
-            for (key, value) in object.entries { values[key] = value.stringValue ?? value.serialized }
-            usage.buckets[row.subscriptionId, default: []].append(UsageBucket(
-                code: row.code, filterValues: values, units: units, eventsCount: events))
+            for (name, value) in object.entries { values[name] = value.stringValue ?? value.serialized }
+            order.append(key)
+            return UsageBucket(code: key.code, filterValues: values, units: .zero, eventsCount: 0)
+        }
+        func unreadable(_ key: BucketKey, _ what: String) {
+            usage.unreadable[key.subscriptionId] = "its usage of \(key.code) in \(month.label) (\(what)) is beyond what Tally bills exactly (38 digits)"
+        }
+
+        struct Row: Decodable {
+            let subscriptionId: Int64, code: String, filterValues: String, units: String, eventsCount: String
+            let maxUnits: String?, latestAt: UTCInstant?, latestArrival: Int64?, latestUnits: String?, weightedMicros: String?
+        }
+        try connection.forEachRow("""
+            SELECT subscription_id, code, filter_values::text AS filter_values, units::text AS units,
+                   events_count::text AS events_count, max_units::text AS max_units, latest_at, latest_arrival,
+                   latest_units::text AS latest_units, weighted_micros::text AS weighted_micros
+            FROM event_rollups
+            WHERE subscription_id = ANY ($1::bigint[]) AND month = $2::date
+            ORDER BY subscription_id, code, filter_values::text
+            """, [subscriptionIds, month.firstDay], as: Row.self) { row in
+            let key = BucketKey(subscriptionId: row.subscriptionId, code: row.code, filterValues: row.filterValues)
+            guard var current = bucket(key) else { return }
+            guard let units = ExactDecimal(decimalString: row.units), let events = Int(row.eventsCount) else {
+                return unreadable(key, "\(row.units) units, \(row.eventsCount) events")
+            }
+            current.units = units
+            current.eventsCount = events
+            if let text = row.maxUnits {
+                guard let max = ExactDecimal(decimalString: text) else { return unreadable(key, "a maximum of \(text)") }
+                current.max = max
+            }
+            if let at = row.latestAt, let arrival = row.latestArrival, let text = row.latestUnits {
+                guard let value = ExactDecimal(decimalString: text) else { return unreadable(key, "a latest value of \(text)") }
+                current.latest = MonthlyUsage.Latest(at: at, arrival: arrival, value: value)
+            }
+            if let text = row.weightedMicros {
+                guard let weighted = ExactDecimal(decimalString: text) else { return unreadable(key, "a weighted sum of \(text)") }
+                current.weightedMicros = weighted
+            }
+            buckets[key] = current
+        }
+
+        if !recurringCodes.isEmpty {
+            struct Before: Decodable { let subscriptionId: Int64, code: String, filterValues: String, units: String, eventsCount: String }
+            try connection.forEachRow("""
+                SELECT subscription_id, code, filter_values::text AS filter_values, sum(units)::text AS units,
+                       sum(events_count)::text AS events_count
+                FROM event_rollups
+                WHERE subscription_id = ANY ($1::bigint[]) AND code = ANY ($3::text[]) AND month < $2::date
+                GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+                """, [subscriptionIds, month.firstDay, recurringCodes.sorted()], as: Before.self) { row in
+                let key = BucketKey(subscriptionId: row.subscriptionId, code: row.code, filterValues: row.filterValues)
+                guard var current = bucket(key) else { return }
+                guard let units = ExactDecimal(decimalString: row.units), let events = Int(row.eventsCount) else {
+                    return unreadable(key, "\(row.units) units, \(row.eventsCount) events before it")
+                }
+                current.unitsBefore = units
+                current.eventsBefore = events
+                buckets[key] = current
+            }
+        }
+
+        struct Unique: Decodable {
+            let subscriptionId: Int64, code: String, filterValues: String, value: String
+            let lastAt: UTCInstant, lastArrival: Int64, added: Bool
+        }
+        try connection.forEachRow("""
+            SELECT DISTINCT ON (subscription_id, code, filter_values, value)
+                   subscription_id, code, filter_values::text AS filter_values, value, last_at, last_arrival, added
+            FROM event_unique_values
+            WHERE subscription_id = ANY ($1::bigint[]) AND (month = $2::date OR (code = ANY ($3::text[]) AND month < $2::date))
+            ORDER BY subscription_id, code, filter_values, value, last_at DESC, last_arrival DESC
+            """, [subscriptionIds, month.firstDay, recurringCodes.sorted()], as: Unique.self) { row in
+            let key = BucketKey(subscriptionId: row.subscriptionId, code: row.code, filterValues: row.filterValues)
+            guard var current = bucket(key) else { return }
+            current.uniqueValues[row.value] = MonthlyUsage.UniqueState(
+                last: MonthlyUsage.Latest(at: row.lastAt, arrival: row.lastArrival, value: .zero), added: row.added)
+            buckets[key] = current
+        }
+
+        for key in order where usage.unreadable[key.subscriptionId] == nil {
+            if let bucket = buckets[key] { usage.buckets[key.subscriptionId, default: []].append(bucket) }
         }
         return usage
     }
