@@ -221,3 +221,18 @@ struct PricingRandom: RandomNumberGenerator {
 
     private func pow10(_ exponent: Int) -> Int { (0..<exponent).reduce(1) { product, _ in product * 10 } }
 }
+
+@Suite struct ChargeRateTests {
+    @Test func summedBucketsRefuseWhatNeedsEventValues() throws {
+        let usage = [UsageBucket(code: "tokens", filterValues: [:], units: ExactDecimal(1000), eventsCount: 4)]
+        let free = Charge(
+            billableMetricCode: "tokens", chargeModel: .percentage,
+            properties: .percentage(PercentageProperties(rate: ExactDecimal(1), freeUnitsPerEvents: 2)))
+        #expect(throws: BillingError.self) { try free.rate(usage, currency: "USD") }
+        // 1000 × 2 % + 4 × 0.5 = 22 → 2200 cents.
+        let plain = Charge(
+            billableMetricCode: "tokens", chargeModel: .percentage,
+            properties: .percentage(PercentageProperties(rate: ExactDecimal(2), fixedAmount: try Pricing.decimal("0.5"))))
+        #expect(try plain.rate(usage, currency: "USD").slots.map(\.amountCents) == [2200])
+    }
+}

@@ -65,9 +65,16 @@ extension Charge {
         }
         var slots: [RatedCharge] = []
         for index in units.indices {
+            let price = index < filters.count ? filters[index].properties : properties
+            // Buckets keep sums and counts only, not each event's value.
+            if price?.needsEventValues == true {
+                throw BillingError(
+                    "the percentage charge of metric \(billableMetricCode) has free units or per-transaction "
+                        + "bounds, which need each event's value: not supported yet")
+            }
             slots.append(try ChargePricing.rate(
                 SlotUsage(units: units[index], eventsCount: counts[index], eventValues: .unavailable),
-                properties: index < filters.count ? filters[index].properties : properties, currency: currency))
+                properties: price, currency: currency))
         }
         return (slots, unmatched)
     }
