@@ -105,6 +105,14 @@ enum CatalogFixtures {
     }
 }
 
+extension ChargeProperties {
+    /// The properties of a package charge, nil for another model.
+    var packageProperties: PackageProperties? {
+        if case .package(let properties) = self { return properties }
+        return nil
+    }
+}
+
 extension JSONValue {
     /// A copy with the value at `path` (`plans[0].charges[0].properties.amount`) replaced; nil removes it.
     /// Missing objects along the path are not created: the path must exist up to its last member.
@@ -164,11 +172,11 @@ extension JSONValue {
                 charges: [
                     Charge(
                         billableMetricCode: "ai_tokens", chargeModel: .package,
-                        properties: PackageProperties(amount: .zero, freeUnits: .zero, packageSize: decimal("1000000")),
+                        properties: .package(PackageProperties(amount: .zero, freeUnits: .zero, packageSize: decimal("1000000"))),
                         filters: [
                             ChargeFilter(
                                 invoiceDisplayName: "mistral-small-input",
-                                properties: PackageProperties(amount: decimal("1"), packageSize: decimal("1000000")),
+                                properties: .package(PackageProperties(amount: decimal("1"), packageSize: decimal("1000000"))),
                                 values: [
                                     FilterCondition(key: "model", values: ["mistral-small"]),
                                     FilterCondition(key: "type", values: ["input"]),
@@ -203,7 +211,7 @@ extension JSONValue {
         #expect(charge.filters.map(\.invoiceDisplayName) == [
             "mistral-small-input", "mistral-small-output", "mistral-large-input", "mistral-large-output",
         ])
-        #expect(charge.filters.map(\.properties.amount.description) == ["1", "3", "4", "12"])
+        #expect(charge.filters.map { $0.properties.packageProperties?.amount.description } == ["1", "3", "4", "12"])
         #expect(charge.filters[3].values == [
             FilterCondition(key: "model", values: ["mistral-large"]), FilterCondition(key: "type", values: ["output"]),
         ])
@@ -348,8 +356,8 @@ extension JSONValue {
             .setting("plans[0].charges[0].properties.package_size", to: .number("1e6"))
             .setting("plans[0].charges[0].filters[0].properties.package_size", to: "1000000")
         let charge = try #require(CatalogFixtures.decode(document)?.plans[0].charges[0])
-        #expect(charge.properties?.packageSize == CatalogFixtures.decimal("1000000"))
-        #expect(charge.filters[0].properties.packageSize == CatalogFixtures.decimal("1000000"))
+        #expect(charge.properties?.packageProperties?.packageSize == CatalogFixtures.decimal("1000000"))
+        #expect(charge.filters[0].properties.packageProperties?.packageSize == CatalogFixtures.decimal("1000000"))
     }
 
     @Test(arguments: [

@@ -46,7 +46,7 @@ import Testing
             billableMetricCode: "ai_images",
             filters: [
                 ChargeFilter(
-                    properties: PackageProperties(amount: CatalogFixtures.decimal("1"), packageSize: ExactDecimal(1)),
+                    properties: .package(PackageProperties(amount: CatalogFixtures.decimal("1"), packageSize: ExactDecimal(1))),
                     values: [FilterCondition(key: "size", values: ["large"])])
             ]))
         #expect(errors(catalog) == [
@@ -105,7 +105,7 @@ import Testing
                 charges: [Charge(
                     billableMetricCode: "ai_tokens",
                     filters: [ChargeFilter(
-                        properties: PackageProperties(amount: CatalogFixtures.decimal("2.7"), packageSize: ExactDecimal(1_000_000)),
+                        properties: .package(PackageProperties(amount: CatalogFixtures.decimal("2.7"), packageSize: ExactDecimal(1_000_000))),
                         values: [FilterCondition(key: "model", values: ["mistral-medium"])])])])],
             subscriptions: [
                 Subscription(externalId: "acme-2027", externalCustomerId: "acme", planCode: "mistral-2027"),

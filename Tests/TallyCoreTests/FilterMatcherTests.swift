@@ -4,7 +4,7 @@ import TallyCore
 @Suite struct FilterMatcherTests {
     private static func filter(_ conditions: KeyValuePairs<String, [String]>) -> ChargeFilter {
         ChargeFilter(
-            properties: PackageProperties(amount: ExactDecimal(1), packageSize: ExactDecimal(1)),
+            properties: .package(PackageProperties(amount: ExactDecimal(1), packageSize: ExactDecimal(1))),
             values: conditions.map { FilterCondition(key: $0.key, values: $0.value) })
     }
 

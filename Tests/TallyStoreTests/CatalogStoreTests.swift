@@ -14,7 +14,7 @@ import TallyPostgres
         Plan(code: code, name: code.capitalized, amountCents: 10_00, currency: "USD",
              charges: (0..<charges).map { index in
                  Charge(billableMetricCode: "tokens", invoiceDisplayName: "Charge \(index)",
-                        properties: PackageProperties(amount: ExactDecimal(amount + index), packageSize: ExactDecimal(1000)))
+                        properties: .package(PackageProperties(amount: ExactDecimal(amount + index), packageSize: ExactDecimal(1000))))
              })
     }
 

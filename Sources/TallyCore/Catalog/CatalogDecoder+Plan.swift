@@ -23,14 +23,13 @@ extension CatalogDecoder {
         let chargeModel = reader.choice("charge_model", of: ChargeModel.self)
         let invoiceDisplayName = reader.optionalString("invoice_display_name")
         // Properties of a model Tally does not support would only add noise to its "not supported yet".
-        let isPackage = chargeModel == .package
-        var properties: PackageProperties?
-        if isPackage {
-            properties = reader.nested("properties", required: false, decodePackageProperties)
+        var properties: ChargeProperties?
+        if let chargeModel {
+            properties = reader.nested("properties", required: false) { decodeChargeProperties(&$0, model: chargeModel) }
         } else {
             reader.skip("properties")
         }
-        let filters = reader.elements("filters") { decodeChargeFilter(&$0, isPackage: isPackage) }
+        let filters = reader.elements("filters") { decodeChargeFilter(&$0, model: chargeModel) }
         reader.apply(.charge)
         reportFiltersWithSameConditions(filters, at: reader.path(of: "filters"), log: reader.log)
         guard let metricCode, let chargeModel else { return nil }
@@ -58,20 +57,11 @@ extension CatalogDecoder {
         return byCode ?? byId
     }
 
-    private static func decodePackageProperties(_ reader: inout CatalogObjectReader) -> PackageProperties? {
-        let amount = reader.decimal("amount", .nonNegative, limit: BillingLimits.price)
-        let freeUnits = reader.decimal("free_units", .wholeNonNegative, limit: BillingLimits.unitCount, default: .zero)
-        let packageSize = reader.decimal("package_size", .wholePositive, limit: BillingLimits.unitCount)
-        reader.apply(.packageProperties)
-        guard let amount, let freeUnits, let packageSize else { return nil }
-        return PackageProperties(amount: amount, freeUnits: freeUnits, packageSize: packageSize)
-    }
-
-    private static func decodeChargeFilter(_ reader: inout CatalogObjectReader, isPackage: Bool) -> ChargeFilter? {
+    private static func decodeChargeFilter(_ reader: inout CatalogObjectReader, model: ChargeModel?) -> ChargeFilter? {
         let invoiceDisplayName = reader.optionalString("invoice_display_name")
-        var properties: PackageProperties?
-        if isPackage {
-            properties = reader.nested("properties", required: true, decodePackageProperties)
+        var properties: ChargeProperties?
+        if let model {
+            properties = reader.nested("properties", required: true) { decodeChargeProperties(&$0, model: model) }
         } else {
             reader.skip("properties")
         }

@@ -154,6 +154,20 @@ struct CatalogObjectReader {
         }
     }
 
+    /// An exact decimal that may be left out: `.absent` when absent or null, else read as `decimal`
+    /// reads it (so "" is an invalid value, not an absent one).
+    mutating func optionalDecimal(
+        _ key: String, _ rule: DecimalRule, limit: BillingLimits.Digits
+    ) -> OptionalField<ExactDecimal> {
+        guard let value = object[key], value != .null else {
+            skip(key)
+            return .absent
+        }
+        // Present, so the default is never used: it only makes "" a value to check.
+        guard let decimal = decimal(key, rule, limit: limit, default: .zero) else { return .invalid }
+        return .present(decimal)
+    }
+
     /// A whole number in `range`, given as a JSON number or a numeric string.
     /// Absent gives `defaultValue`, or "is required" when there is none.
     mutating func integer(_ key: String, in range: ClosedRange<Int64>, default defaultValue: Int64? = nil) -> Int64? {
@@ -304,5 +318,22 @@ enum DecimalRule {
         case .wholeNonNegative: value.isInteger && !value.isNegative
         case .wholePositive: value.isInteger && value > .zero
         }
+    }
+}
+
+/// A field that may be left out: absent, present and valid, or present and invalid (logged).
+enum OptionalField<Value> {
+    case absent
+    case invalid
+    case present(Value)
+
+    var value: Value? {
+        if case .present(let value) = self { return value }
+        return nil
+    }
+
+    var isInvalid: Bool {
+        if case .invalid = self { return true }
+        return false
     }
 }

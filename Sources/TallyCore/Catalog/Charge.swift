@@ -1,10 +1,11 @@
-/// A usage charge of a plan: one metric priced by package, with optional per-filter prices.
+/// A usage charge of a plan: one metric priced by a charge model, with optional per-filter prices.
 public struct Charge: Codable, Equatable, Sendable {
     public var billableMetricCode: String
     public var chargeModel: ChargeModel
     public var invoiceDisplayName: String?
     /// The price of events matching no filter; nil leaves them unpriced (billed 0, reported as a warning).
-    public var properties: PackageProperties?
+    /// Of the charge's model, as every filter's properties are.
+    public var properties: ChargeProperties?
     /// In plan order: on a tie between matching filters the first wins.
     public var filters: [ChargeFilter]
 
@@ -12,7 +13,7 @@ public struct Charge: Codable, Equatable, Sendable {
         billableMetricCode: String,
         chargeModel: ChargeModel = .package,
         invoiceDisplayName: String? = nil,
-        properties: PackageProperties? = nil,
+        properties: ChargeProperties? = nil,
         filters: [ChargeFilter] = []
     ) {
         self.billableMetricCode = billableMetricCode
@@ -23,7 +24,22 @@ public struct Charge: Codable, Equatable, Sendable {
     }
 }
 
-/// How a charge prices units. Tally supports packages (`⌈paid units ÷ size⌉ × amount`).
+/// How a charge prices units: Lago's charge models (docs/BILLING.md, rating). Lago's `dynamic` and
+/// `custom` are not supported.
 public enum ChargeModel: String, Codable, Equatable, Sendable, CaseIterable {
+    case standard
+    case graduated
+    case volume
     case package
+    case percentage
+    case graduatedPercentage = "graduated_percentage"
+
+    /// Whether Lago refuses the model on a metric aggregated with `latest_agg` (percentages of a
+    /// latest value mean nothing); `CatalogValidator` checks it, as the decoder does not see the metric.
+    public var refusesLatestAggregation: Bool {
+        switch self {
+        case .percentage, .graduatedPercentage: true
+        case .standard, .graduated, .volume, .package: false
+        }
+    }
 }

@@ -1,11 +1,11 @@
-/// A price for the events of a charge whose properties match every condition.
+/// A price for the events of a charge whose properties match every condition, of the charge's model.
 public struct ChargeFilter: Codable, Equatable, Sendable {
     public var invoiceDisplayName: String?
-    public var properties: PackageProperties
+    public var properties: ChargeProperties
     /// Lago's `values` object (key → accepted values), in source key order.
     public var values: [FilterCondition]
 
-    public init(invoiceDisplayName: String? = nil, properties: PackageProperties, values: [FilterCondition]) {
+    public init(invoiceDisplayName: String? = nil, properties: ChargeProperties, values: [FilterCondition]) {
         self.invoiceDisplayName = invoiceDisplayName
         self.properties = properties
         self.values = values

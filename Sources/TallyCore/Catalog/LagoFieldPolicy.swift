@@ -70,11 +70,15 @@ struct LagoFieldPolicy: Sendable {
         ]
     )
 
-    static let packageProperties = LagoFieldPolicy(
+    /// The `properties` of a charge or a charge filter, whatever the model: each model's decoder
+    /// reads its own fields (a field of another model is unknown there, as Lago drops it), and these
+    /// grouping fields, shared by every model, are accepted only empty.
+    static let chargeProperties = LagoFieldPolicy(
         descriptive: [],
         unsupported: [
             .init("pricing_group_keys", neutral: .emptyList),
             .init("grouped_by", neutral: .emptyList),
+            .init("presentation_group_keys", neutral: .emptyList),
         ]
     )
 

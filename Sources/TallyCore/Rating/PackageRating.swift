@@ -3,24 +3,35 @@ public struct RatedCharge: Equatable, Sendable {
     /// Exact sum of the events' aggregation property.
     public let units: ExactDecimal
     public let eventsCount: Int
-    /// `packages × amount` in the currency's major unit, unrounded (Lago's `precise_amount`).
+    /// The charge model's amount in the currency's major unit, unrounded (Lago's `precise_amount`).
     public let preciseAmount: ExactDecimal
-    /// `preciseAmount` in the currency's minor unit, rounded half-up.
+    /// `preciseAmount` in the currency's minor unit, rounded half-up: the one rounding of a slot.
     public let amountCents: Int64
     /// Units that had no price: a default bucket without `properties`; billed 0 and reported as a warning.
     public let unpriced: Bool
+    /// Lago's `unit_amount`: `preciseAmount ÷ units` (package: ÷ paid units), 0 when the divisor is 0
+    /// (package: ≤ 0). Exact when the quotient terminates within 38 digits; a quotient that does not
+    /// terminate (÷ 3, say) is rounded half-up at 12 decimals.
+    public let preciseUnitAmount: ExactDecimal
+    /// Lago's `amount_details` for the charge model.
+    public let amountDetails: AmountDetails
 
-    public init(units: ExactDecimal, eventsCount: Int, preciseAmount: ExactDecimal, amountCents: Int64, unpriced: Bool) {
+    public init(
+        units: ExactDecimal, eventsCount: Int, preciseAmount: ExactDecimal, amountCents: Int64, unpriced: Bool,
+        preciseUnitAmount: ExactDecimal = .zero, amountDetails: AmountDetails = .empty
+    ) {
         self.units = units
         self.eventsCount = eventsCount
         self.preciseAmount = preciseAmount
         self.amountCents = amountCents
         self.unpriced = unpriced
+        self.preciseUnitAmount = preciseUnitAmount
+        self.amountDetails = amountDetails
     }
 }
 
 /// Prices units by package (docs/BILLING.md, rating): `⌈(units − free_units) ÷ package_size⌉ × amount`,
-/// exactly.
+/// exactly; `ChargePricing` with `.package` properties.
 public enum PackageRating {
     /// Rates `units` with `properties` in `currency`; nil `properties` is a price of 0 (unpriced usage).
     /// Throws when the currency is not supported or the amount has no exact 38-digit value or does
@@ -28,30 +39,8 @@ public enum PackageRating {
     public static func rate(
         units: ExactDecimal, eventsCount: Int, properties: PackageProperties?, currency: String
     ) throws(BillingError) -> RatedCharge {
-        guard let scale = Currency.minorUnitScale(currency: currency) else { throw .unsupportedCurrency(currency) }
-        guard let properties else {
-            return RatedCharge(
-                units: units, eventsCount: eventsCount, preciseAmount: .zero, amountCents: 0, unpriced: units > .zero)
-        }
-        let amount = try preciseAmount(units: units, properties, currency: currency)
-        guard let cents = amount.rounded(scale: scale, .halfUp).minorUnits(scale: scale) else {
-            throw .tooLarge("\(amount) \(currency)")
-        }
-        return RatedCharge(units: units, eventsCount: eventsCount, preciseAmount: amount, amountCents: cents, unpriced: false)
-    }
-
-    private static func preciseAmount(
-        units: ExactDecimal, _ properties: PackageProperties, currency: String
-    ) throws(BillingError) -> ExactDecimal {
-        guard let paidUnits = units.subtracting(properties.freeUnits) else {
-            throw .tooLarge("\(units) units − \(properties.freeUnits) free units")
-        }
-        guard paidUnits > .zero else { return .zero }
-        guard properties.packageSize > .zero, let packages = paidUnits.dividedRoundingUp(by: properties.packageSize),
-              let amount = packages.multiplied(by: properties.amount)
-        else {
-            throw .tooLarge("⌈\(paidUnits) ÷ \(properties.packageSize)⌉ × \(properties.amount) \(currency)")
-        }
-        return amount
+        try ChargePricing.rate(
+            SlotUsage(units: units, eventsCount: eventsCount), properties: properties.map(ChargeProperties.package),
+            currency: currency)
     }
 }

@@ -31,7 +31,7 @@ public struct UnpricedUsage: Equatable, Sendable {
 
 extension Charge {
     /// `usage` (a subscription's buckets of a period, any metric) sorted into this charge's filters by
-    /// `FilterMatcher` and each slot priced by `PackageRating`: the filters in plan order, then the
+    /// `FilterMatcher` and each slot priced by `ChargePricing`: the filters in plan order, then the
     /// default slot (priced with the charge's own properties). `unmatched` are the buckets that went
     /// to the default slot, in `usage` order.
     public func rate(_ usage: [UsageBucket], currency: String) throws(BillingError) -> (slots: [RatedCharge], unmatched: [UsageBucket]) {
@@ -49,9 +49,16 @@ extension Charge {
         }
         var slots: [RatedCharge] = []
         for index in units.indices {
-            slots.append(try PackageRating.rate(
-                units: units[index], eventsCount: counts[index],
-                properties: index < filters.count ? filters[index].properties : properties, currency: currency))
+            let price = index < filters.count ? filters[index].properties : properties
+            // Buckets keep sums and counts only, not each event's value.
+            if price?.needsEventValues == true {
+                throw BillingError(
+                    "the percentage charge of metric \(billableMetricCode) has free units or per-transaction "
+                        + "bounds, which need each event's value: not supported yet")
+            }
+            slots.append(try ChargePricing.rate(
+                SlotUsage(units: units[index], eventsCount: counts[index], eventValues: .unavailable),
+                properties: price, currency: currency))
         }
         return (slots, unmatched)
     }

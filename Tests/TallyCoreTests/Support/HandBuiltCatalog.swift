@@ -42,9 +42,9 @@ enum HandBuilt {
     static func proPlan() throws -> Plan {
         Plan(code: "pro", name: "Pro", amountCents: 10_000, currency: "USD", charges: [
             Charge(billableMetricCode: "ai_tokens",
-                   properties: PackageProperties(amount: ExactDecimal(1), packageSize: ExactDecimal(1_000_000)),
+                   properties: .package(PackageProperties(amount: ExactDecimal(1), packageSize: ExactDecimal(1_000_000))),
                    filters: [ChargeFilter(invoiceDisplayName: "small-input",
-                                          properties: PackageProperties(amount: ExactDecimal(2), packageSize: ExactDecimal(1_000_000)),
+                                          properties: .package(PackageProperties(amount: ExactDecimal(2), packageSize: ExactDecimal(1_000_000))),
                                           values: smallInput)]),
         ])
     }

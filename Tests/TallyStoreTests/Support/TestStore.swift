@@ -73,12 +73,12 @@ enum SmallCatalog {
         code: "pro", name: SmallCatalog.planName, amountCents: 10_00, currency: "USD",
         charges: [Charge(
             billableMetricCode: "tokens",
-            properties: PackageProperties(amount: ExactDecimal(2), packageSize: ExactDecimal(1000)),
+            properties: .package(PackageProperties(amount: ExactDecimal(2), packageSize: ExactDecimal(1000))),
             filters: [ChargeFilter(invoiceDisplayName: SmallCatalog.largeModel,
-                                   properties: PackageProperties(amount: ExactDecimal(5), packageSize: ExactDecimal(1000)),
+                                   properties: .package(PackageProperties(amount: ExactDecimal(5), packageSize: ExactDecimal(1000))),
                                    values: [FilterCondition(key: "model", values: ["large"])]),
                       ChargeFilter(invoiceDisplayName: "Small output",
-                                   properties: PackageProperties(amount: ExactDecimal(1), packageSize: ExactDecimal(1000)),
+                                   properties: .package(PackageProperties(amount: ExactDecimal(1), packageSize: ExactDecimal(1000))),
                                    values: [FilterCondition(key: "type", values: ["output"]),
                                             FilterCondition(key: "model", values: ["small"])])])])
     static let start = utc(2026, 9, 1)
