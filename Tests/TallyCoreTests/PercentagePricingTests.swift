@@ -223,16 +223,29 @@ struct PricingRandom: RandomNumberGenerator {
 }
 
 @Suite struct ChargeRateTests {
-    @Test func summedBucketsRefuseWhatNeedsEventValues() throws {
-        let usage = [UsageBucket(code: "tokens", filterValues: [:], units: ExactDecimal(1000), eventsCount: 4)]
+    static let october = try! #require(BillingPeriod(year: 2026, month: 10, timezone: "UTC"))
+
+    static func aggregation(_ type: AggregationType) -> UsageAggregation {
+        UsageAggregation(metric: BillableMetric(code: "tokens", name: "Tokens", aggregationType: type, fieldName: "tokens"),
+                         period: october, from: october.from, to: october.to)
+    }
+
+    @Test func freeUnitsPerEventsComeFromTheSlotsEventsInTimeOrder() throws {
+        let usage = [UsageBucket(code: "tokens", filterValues: [:], units: ExactDecimal(1000), eventsCount: 3)]
+        let events = [100, 300, 600].map { UsageEventValue(code: "tokens", filterValues: [:], units: ExactDecimal($0)) }
+            + [UsageEventValue(code: "other", filterValues: [:], units: ExactDecimal(5))]
         let free = Charge(
             billableMetricCode: "tokens", chargeModel: .percentage,
             properties: .percentage(PercentageProperties(rate: ExactDecimal(1), freeUnitsPerEvents: 2)))
-        #expect(throws: BillingError.self) { try free.rate(usage, currency: "USD") }
-        // 1000 × 2 % + 4 × 0.5 = 22 → 2200 cents.
+        // The first two events (100 + 300) are free: (1000 − 400) × 1 % = 6.00 → 600 cents.
+        #expect(try free.rate(usage, aggregation: Self.aggregation(.sumAgg), events: events, currency: "USD").slots.map(\.amountCents) == [600])
+        // A count metric's events are worth 1 each: 3 events, 2 free, 1 × 1 % = 0.01 → 1 cent.
+        let counted = [UsageBucket(code: "tokens", filterValues: [:], units: ExactDecimal(3), eventsCount: 3)]
+        #expect(try free.rate(counted, aggregation: Self.aggregation(.countAgg), currency: "USD").slots.map(\.amountCents) == [1])
+        // 1000 × 2 % + 3 × 0.5 = 21.50 → 2150 cents.
         let plain = Charge(
             billableMetricCode: "tokens", chargeModel: .percentage,
             properties: .percentage(PercentageProperties(rate: ExactDecimal(2), fixedAmount: try Pricing.decimal("0.5"))))
-        #expect(try plain.rate(usage, currency: "USD").slots.map(\.amountCents) == [2200])
+        #expect(try plain.rate(usage, aggregation: Self.aggregation(.sumAgg), currency: "USD").slots.map(\.amountCents) == [2150])
     }
 }

@@ -93,7 +93,7 @@ import TallyStages
         charges[0]["billable_metric_id"] = "gpu_seconds"
         plans[0]["charges"] = charges
         var eurCharges = try #require(plans[1]["charges"] as? [[String: Any]])
-        eurCharges[0]["charge_model"] = "graduated"
+        eurCharges[0]["charge_model"] = "dynamic"
         plans[1]["charges"] = eurCharges
         document["plans"] = plans
         return try json(document)
@@ -106,10 +106,10 @@ import TallyStages
         }
         #expect(!errors.errors.isEmpty)
         #expect(errors.errors.allSatisfy { $0.file == "broken.json" })
-        let graduated = errors.errors.first { $0.path.hasPrefix("plans[1].charges[0]") }
-        #expect(graduated?.path == "plans[1].charges[0].charge_model", "\(errors)")
-        #expect(graduated?.message.contains("not supported yet") == true, "\(errors)")
-        #expect(graduated?.message.contains("graduated") == true)
+        let dynamic = errors.errors.first { $0.path.hasPrefix("plans[1].charges[0]") }
+        #expect(dynamic?.path == "plans[1].charges[0].charge_model", "\(errors)")
+        #expect(dynamic?.message.contains("not supported yet") == true, "\(errors)")
+        #expect(dynamic?.message.contains("dynamic") == true)
         for table in Self.catalogTables {
             #expect(try db.count(table) == 0, "\(table) is empty")
         }
@@ -122,7 +122,7 @@ import TallyStages
         let broken = try Self.catalogWithTwoErrors()
         let first = try #require(throws: CatalogErrors.self) { try db.applyCatalog(broken, name: "broken.json") }
         #expect(first.errors.contains { $0.path.hasPrefix("plans[1].charges[0]") && $0.message.contains("not supported yet") }, "\(first)")
-        let decodable = broken.replacingOccurrences(of: "\"graduated\"", with: "\"package\"")
+        let decodable = broken.replacingOccurrences(of: "\"dynamic\"", with: "\"package\"")
         #expect(decodable != broken)
         let second = try #require(throws: CatalogErrors.self) { try db.applyCatalog(decodable, name: "broken.json") }
         #expect(second.errors.contains { $0.path.hasPrefix("plans[0].charges[0]") && $0.message.contains("gpu_seconds") }, "\(second)")
@@ -133,12 +133,12 @@ import TallyStages
         let db = try TestDatabase()
         var document = try Self.mistralDocument()
         var metrics = try #require(document["billable_metrics"] as? [[String: Any]])
-        metrics[0]["aggregation_type"] = "max_agg"
+        metrics[0]["aggregation_type"] = "custom_agg"
         document["billable_metrics"] = metrics
         var plans = try #require(document["plans"] as? [[String: Any]])
         plans[0]["interval"] = "yearly"
         var charges = try #require(plans[1]["charges"] as? [[String: Any]])
-        charges[0]["charge_model"] = "graduated"
+        charges[0]["charge_model"] = "dynamic"
         plans[1]["charges"] = charges
         document["plans"] = plans
 

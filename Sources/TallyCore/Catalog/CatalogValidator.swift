@@ -54,6 +54,11 @@ private struct ReferenceCheck {
                         "billable metric \(CatalogPath.quoted(charge.billableMetricCode)) does not exist \(Self.notFound)")
                     continue
                 }
+                if charge.chargeModel.refusesLatestAggregation, metric.aggregationType == .latestAgg {
+                    fail(CatalogPath.member(chargePath, "charge_model"),
+                         "\(charge.chargeModel.rawValue) cannot price billable metric \(CatalogPath.quoted(metric.code)): "
+                            + "a percentage of a latest_agg value has no meaning (Lago refuses it too)")
+                }
                 for (filterIndex, filter) in charge.filters.enumerated() {
                     let valuesPath = "\(chargePath).filters[\(filterIndex)].values"
                     for condition in filter.values {

@@ -207,6 +207,16 @@ public struct StoredCatalog: Sendable {
         subscriptions(of: customer).filter { $0.isActive(in: period) }
     }
 
+    /// The codes of the recurring metrics, whose usage carries over from period to period.
+    public var recurringMetricCodes: Set<String> {
+        Set(metrics.values.filter(\.definition.recurring).map(\.definition.code))
+    }
+
+    /// Each metric's filter keys, by code.
+    public var metricFilterKeys: [String: Set<String>] {
+        metrics.mapValues { Set($0.definition.filters.map(\.key)) }
+    }
+
     /// What event validation needs: metrics by code, subscriptions by external id.
     public var ingestCatalog: IngestCatalog {
         IngestCatalog(

@@ -43,13 +43,14 @@ public struct ChargeUsage: Sendable {
     /// The sum of the buckets' rounded amounts, as the invoice's fees for this charge will add up.
     public let amountCents: Int64
 
-    /// Rates `usage` (the subscription's buckets of the period, any metric) for `charge`; throws
-    /// when a figure has no exact billable value.
+    /// Rates `usage` (the subscription's buckets of the period, any metric, and the `events` of
+    /// metrics priced per event) for `charge`, aggregated by `aggregation`; throws when a figure has
+    /// no exact billable value.
     public init(
-        charge: Charge, usage: [UsageBucket], currency: String,
+        charge: Charge, usage: [UsageBucket], events: [UsageEventValue] = [], aggregation: UsageAggregation, currency: String,
         externalSubscriptionId: String, chargeLagoId: String, metric: Metric
     ) throws(BillingError) {
-        let slots = try charge.rate(usage, currency: currency).slots
+        let slots = try charge.rate(usage, aggregation: aggregation, events: events, currency: currency).slots
         self.filters = zip(charge.filters, slots).map { FilterUsage(filter: $0, rated: $1) }
         self.defaultBucket = slots[charge.filters.count]
         var units = ExactDecimal.zero

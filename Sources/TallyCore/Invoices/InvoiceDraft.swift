@@ -32,11 +32,13 @@ public struct InvoiceDraft: Sendable {
     }
 
     /// Rates `customer`'s `period` with the current catalog from its subscriptions' usage buckets
-    /// (`usage`, by subscription id): what close issues, and what reprocess compares a stored
+    /// (`usage`, by subscription id, and the `events` of metrics priced per event,
+    /// `Plan.metricsPricedPerEvent`): what close issues, and what reprocess compares a stored
     /// invoice with. Nil when the customer has no subscription live in the period; throws when a
     /// figure has no exact billable value.
     public static func rate(
-        customer: StoredCatalog.CustomerRecord, period: BillingPeriod, catalog: StoredCatalog, usage: [Int64: [UsageBucket]]
+        customer: StoredCatalog.CustomerRecord, period: BillingPeriod, catalog: StoredCatalog, usage: [Int64: [UsageBucket]],
+        events: [Int64: [UsageEventValue]] = [:]
     ) throws(BillingError) -> RatedDraft? {
         let subscriptions = catalog.activeSubscriptions(of: customer, in: period)
         guard let first = subscriptions.first else { return nil }
@@ -46,6 +48,7 @@ public struct InvoiceDraft: Sendable {
             let rated = try SubscriptionRating.fees(
                 subscription: subscription.definition, plan: subscription.plan.definition, startedAt: subscription.startedAt,
                 endingAt: subscription.endingAt, period: period, usage: usage[subscription.id] ?? [],
+                events: events[subscription.id] ?? [],
                 metrics: catalog.metricDefinitions)
             fees += rated.fees.map { Line(subscriptionId: subscription.id, fee: $0) }
             unpriced += rated.unpriced

@@ -18,13 +18,18 @@ public struct InvoiceRecord: Sendable {
         public let amountCents: Int64
         public let from: UTCInstant
         public let to: UTCInstant
+        /// Lago's `precise_unit_amount` and `amount_details`; nil for fees stored before Tally kept them.
+        public let preciseUnitAmount: ExactDecimal?
+        public let amountDetails: AmountDetails?
 
         public init(
             lagoId: String, subscriptionId: Int64, kind: DraftFee.Kind, itemCode: String, itemName: String,
             invoiceDisplayName: String?, filterInvoiceDisplayName: String?, filters: [FilterCondition]?,
             units: ExactDecimal, eventsCount: Int, preciseAmount: ExactDecimal, amountCents: Int64,
-            from: UTCInstant, to: UTCInstant
+            from: UTCInstant, to: UTCInstant, preciseUnitAmount: ExactDecimal? = nil, amountDetails: AmountDetails? = nil
         ) {
+            self.preciseUnitAmount = preciseUnitAmount
+            self.amountDetails = amountDetails
             self.lagoId = lagoId
             self.subscriptionId = subscriptionId
             self.kind = kind

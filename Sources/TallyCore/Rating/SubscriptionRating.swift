@@ -18,6 +18,9 @@ public struct DraftFee: Equatable, Sendable {
     public let unpriced: Bool
     public let from: UTCInstant
     public let to: UTCInstant
+    /// Lago's `precise_unit_amount` and `amount_details` (the charge model's breakdown).
+    public let preciseUnitAmount: ExactDecimal
+    public let amountDetails: AmountDetails
 }
 
 /// Usage billed at price 0 because it fell into a default bucket without properties (docs/BILLING.md,
@@ -31,53 +34,86 @@ public struct UnpricedUsage: Equatable, Sendable {
 
 extension Charge {
     /// `usage` (a subscription's buckets of a period, any metric) sorted into this charge's filters by
-    /// `FilterMatcher` and each slot priced by `ChargePricing`: the filters in plan order, then the
-    /// default slot (priced with the charge's own properties). `unmatched` are the buckets that went
-    /// to the default slot, in `usage` order.
-    public func rate(_ usage: [UsageBucket], currency: String) throws(BillingError) -> (slots: [RatedCharge], unmatched: [UsageBucket]) {
-        var units = Array(repeating: ExactDecimal.zero, count: filters.count + 1)
-        var counts = Array(repeating: 0, count: filters.count + 1)
+    /// `FilterMatcher`, each slot aggregated by `aggregation` and priced by `ChargePricing`: the
+    /// filters in plan order, then the default slot (priced with the charge's own properties).
+    /// `events` are the subscription's event values, in time order, that a price charged per event
+    /// needs (`ChargeProperties.needsEventValues`); others ignore them. `unmatched` are the buckets
+    /// that went to the default slot, in `usage` order.
+    public func rate(
+        _ usage: [UsageBucket], aggregation: UsageAggregation, events: [UsageEventValue] = [], currency: String
+    ) throws(BillingError) -> (slots: [RatedCharge], unmatched: [UsageBucket]) {
+        var slotBuckets = Array(repeating: [UsageBucket](), count: filters.count + 1)
         var unmatched: [UsageBucket] = []
         for bucket in usage where bucket.code == billableMetricCode {
             let index = FilterMatcher.match(bucket.filterValues, filters: filters) ?? filters.count
-            guard let sum = units[index].adding(bucket.units) else {
-                throw .tooLarge("the units of metric \(billableMetricCode) (\(units[index]) + \(bucket.units))")
-            }
-            units[index] = sum
-            counts[index] += bucket.eventsCount
+            slotBuckets[index].append(bucket)
             if index == filters.count { unmatched.append(bucket) }
         }
         var slots: [RatedCharge] = []
-        for index in units.indices {
+        for (index, buckets) in slotBuckets.enumerated() {
             let price = index < filters.count ? filters[index].properties : properties
-            // Buckets keep sums and counts only, not each event's value.
+            let (units, count) = try aggregation.aggregate(buckets)
+            var values = EventValues.unavailable
             if price?.needsEventValues == true {
-                throw BillingError(
-                    "the percentage charge of metric \(billableMetricCode) has free units or per-transaction "
-                        + "bounds, which need each event's value: not supported yet")
+                values = eventValues(slot: index, units: units, count: count, events: events, aggregation: aggregation.metric.aggregationType)
             }
             slots.append(try ChargePricing.rate(
-                SlotUsage(units: units[index], eventsCount: counts[index], eventValues: .unavailable),
-                properties: price, currency: currency))
+                SlotUsage(units: units, eventsCount: count, eventValues: values), properties: price, currency: currency))
         }
         return (slots, unmatched)
+    }
+
+    /// What a percentage's running total and per-transaction bounds see of a slot's events, as
+    /// Lago's aggregations give them: 1 per event for counts, each value for sums, none for the
+    /// others (their free units are 0, and per-transaction bounds cannot be applied).
+    private func eventValues(
+        slot: Int, units: ExactDecimal, count: Int, events: [UsageEventValue], aggregation: AggregationType
+    ) -> EventValues {
+        switch aggregation {
+        case .countAgg, .uniqueCountAgg: return .ones(count)
+        case .sumAgg:
+            return .values(events.filter {
+                $0.code == billableMetricCode && (FilterMatcher.match($0.filterValues, filters: filters) ?? filters.count) == slot
+            }.map(\.units))
+        case .maxAgg, .latestAgg, .weightedSumAgg: return .unavailable
+        }
+    }
+}
+
+extension Plan {
+    /// The metrics whose event values a charge of this plan prices one by one (a percentage with
+    /// free units or per-transaction bounds): close reads those events, and no others.
+    public var metricsPricedPerEvent: Set<String> {
+        Set(charges.filter { charge in
+            charge.properties?.needsEventValues == true || charge.filters.contains { $0.properties.needsEventValues }
+        }.map(\.billableMetricCode))
     }
 }
 
 /// Rates one subscription for one period: its charges, bucket by bucket, and its fixed fee.
 public enum SubscriptionRating {
+    /// The part of `period` a subscription's charges bill: from its start, to its end.
+    public static func chargesWindow(
+        period: BillingPeriod, startedAt: UTCInstant, endingAt: UTCInstant?
+    ) -> (from: UTCInstant, to: UTCInstant) {
+        (max(period.from, startedAt), endingAt.map { min(period.to, $0) } ?? period.to)
+    }
+
     public static func fees(
         subscription: Subscription, plan: Plan, startedAt: UTCInstant, endingAt: UTCInstant?,
-        period: BillingPeriod, usage: [UsageBucket], metrics: [String: BillableMetric]
+        period: BillingPeriod, usage: [UsageBucket], events: [UsageEventValue] = [], metrics: [String: BillableMetric]
     ) throws(BillingError) -> (fees: [DraftFee], unpriced: [UnpricedUsage]) {
-        let from = max(period.from, startedAt)
-        let to = endingAt.map { min(period.to, $0) } ?? period.to
+        let (from, to) = chargesWindow(period: period, startedAt: startedAt, endingAt: endingAt)
         var fees: [DraftFee] = []
         var unpriced: [UnpricedUsage] = []
 
         for charge in plan.charges {
-            let metric = metrics[charge.billableMetricCode]
-            let (slots, unmatched) = try charge.rate(usage, currency: plan.currency)
+            guard let metric = metrics[charge.billableMetricCode] else {
+                throw BillingError("plan \(plan.code) charges metric \(charge.billableMetricCode), which is not stored")
+            }
+            let (slots, unmatched) = try charge.rate(
+                usage, aggregation: UsageAggregation(metric: metric, period: period, from: from, to: to), events: events,
+                currency: plan.currency)
             if charge.properties == nil {
                 unpriced += unmatched.filter { $0.units != .zero }.map { bucket in
                     UnpricedUsage(externalSubscriptionId: subscription.externalId, metricCode: charge.billableMetricCode,
@@ -89,11 +125,12 @@ public enum SubscriptionRating {
                 if rated.units == .zero, rated.amountCents == 0, rated.eventsCount == 0 { continue }
                 fees.append(DraftFee(
                     kind: .charge, externalSubscriptionId: subscription.externalId,
-                    itemCode: charge.billableMetricCode, itemName: metric?.name ?? charge.billableMetricCode,
-                    invoiceDisplayName: charge.invoiceDisplayName ?? metric?.name,
+                    itemCode: charge.billableMetricCode, itemName: metric.name,
+                    invoiceDisplayName: charge.invoiceDisplayName ?? metric.name,
                     filterInvoiceDisplayName: filter?.invoiceDisplayName, filters: filter?.values,
                     units: rated.units, eventsCount: rated.eventsCount, preciseAmount: rated.preciseAmount,
-                    amountCents: rated.amountCents, unpriced: rated.unpriced, from: from, to: to))
+                    amountCents: rated.amountCents, unpriced: rated.unpriced, from: from, to: to,
+                    preciseUnitAmount: rated.preciseUnitAmount, amountDetails: rated.amountDetails))
             }
         }
 
@@ -105,7 +142,8 @@ public enum SubscriptionRating {
                 itemCode: plan.code, itemName: plan.name, invoiceDisplayName: plan.name,
                 filterInvoiceDisplayName: nil, filters: nil, units: ExactDecimal(1), eventsCount: 0,
                 preciseAmount: ExactDecimal(significand: Int128(feeCents), scale: scale),
-                amountCents: feeCents, unpriced: false, from: from, to: to))
+                amountCents: feeCents, unpriced: false, from: from, to: to,
+                preciseUnitAmount: ExactDecimal(significand: Int128(feeCents), scale: scale), amountDetails: .empty))
         }
         return (fees, unpriced)
     }

@@ -75,7 +75,7 @@ public struct CloseStage {
         var usage: [CalendarMonth: UsageStore.MonthUsage] = [:]
         for (month, members) in Dictionary(grouping: pairs, by: \.period.calendarMonth) {
             let ids = members.flatMap { catalog.activeSubscriptions(of: $0.customer, in: $0.period).map(\.id) }
-            usage[month] = try store.usage.buckets(subscriptionIds: ids, month: month)
+            usage[month] = try store.usage.buckets(subscriptionIds: ids, month: month, recurringCodes: catalog.recurringMetricCodes)
         }
         var rated: [RatedDraft] = []
         var notIssued: [NotIssued] = []
@@ -89,7 +89,10 @@ public struct CloseStage {
                         throw BillingError("subscription \(subscription.externalId): \(reason)")
                     }
                 }
-                if let draft = try InvoiceDraft.rate(customer: customer, period: period, catalog: catalog, usage: month.buckets) {
+                let subscriptions = catalog.activeSubscriptions(of: customer, in: period)
+                let events = try eventValues(of: subscriptions, period: period, catalog: catalog, store: store)
+                if let draft = try InvoiceDraft.rate(customer: customer, period: period, catalog: catalog, usage: month.buckets,
+                                                     events: events) {
                     rated.append(draft)
                 }
             } catch let error as BillingError {
@@ -97,6 +100,25 @@ public struct CloseStage {
             }
         }
         return (rated, notIssued)
+    }
+
+    /// The event values, in time order, of the metrics that `subscriptions`' plans price per event
+    /// (`Plan.metricsPricedPerEvent`), by subscription id: the only events close reads. Within the
+    /// charges' part of `period`, or since the subscription began for a recurring metric.
+    static func eventValues(
+        of subscriptions: [StoredCatalog.SubscriptionRecord], period: BillingPeriod, catalog: StoredCatalog, store: Store
+    ) throws -> [Int64: [UsageEventValue]] {
+        var values: [Int64: [UsageEventValue]] = [:]
+        for subscription in subscriptions {
+            let codes = subscription.plan.definition.metricsPricedPerEvent
+            guard !codes.isEmpty else { continue }
+            let window = SubscriptionRating.chargesWindow(period: period, startedAt: subscription.startedAt, endingAt: subscription.endingAt)
+            let recurring = codes.contains { catalog.metricDefinitions[$0]?.recurring == true }
+            values[subscription.id] = try store.events.values(
+                subscriptionId: subscription.id, codes: codes.sorted(), from: recurring ? subscription.startedAt : window.from,
+                to: window.to, filterKeys: catalog.metricFilterKeys)
+        }
+        return values
     }
 
     /// Issues `drafts` batch by batch, each batch numbered, settled and written in one

@@ -46,7 +46,9 @@ public struct UsageStage {
                 + (lives.isEmpty ? "" : " (\(lives))"))
         }
 
-        let usage = try store.usage.buckets(subscriptionIds: active.map(\.id), month: period.calendarMonth)
+        let usage = try store.usage.buckets(subscriptionIds: active.map(\.id), month: period.calendarMonth,
+                                            recurringCodes: catalog.recurringMetricCodes)
+        let events = try CloseStage.eventValues(of: active, period: period, catalog: catalog, store: store)
         if let (id, reason) = usage.unreadable.first, let subscription = catalog.subscription(id: id) {
             throw UsageError(kind: .cannotRate, description: "subscription \(subscription.externalId): \(reason)")
         }
@@ -58,8 +60,12 @@ public struct UsageStage {
                     // Catalog apply refuses a charge on an unknown metric and never deletes one.
                     throw UsageError(kind: .unknown, description: "plan \(plan.definition.code) charges metric \(charge.billableMetricCode), which is not stored")
                 }
+                let window = SubscriptionRating.chargesWindow(
+                    period: period, startedAt: subscription.startedAt, endingAt: subscription.endingAt)
                 charges.append(try Self.rated(ChargeUsage(
-                    charge: charge, usage: usage.buckets[subscription.id] ?? [], currency: plan.definition.currency,
+                    charge: charge, usage: usage.buckets[subscription.id] ?? [], events: events[subscription.id] ?? [],
+                    aggregation: UsageAggregation(metric: metric.definition, period: period, from: window.from, to: window.to),
+                    currency: plan.definition.currency,
                     externalSubscriptionId: subscription.externalId, chargeLagoId: chargeLagoId,
                     metric: ChargeUsage.Metric(lagoId: metric.lagoId, name: metric.definition.name, code: metric.definition.code,
                                                aggregationType: metric.definition.aggregationType.rawValue))))

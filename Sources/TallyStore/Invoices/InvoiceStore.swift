@@ -61,7 +61,7 @@ public struct InvoiceStore {
         try connection.copyIn("""
             COPY fees (invoice_id, subscription_id, fee_type, item_code, item_name, invoice_display_name,
                 filter_invoice_display_name, filters, units, events_count, precise_amount, amount_cents, unpriced,
-                from_date, to_date, position) FROM STDIN
+                from_date, to_date, position, precise_unit_amount, amount_details) FROM STDIN
             """) { copy in
             for (id, invoice) in zip(ids, issued) {
                 for (position, line) in invoice.draft.fees.enumerated() {
@@ -70,6 +70,7 @@ public struct InvoiceStore {
                         id, line.subscriptionId, fee.kind.rawValue, fee.itemCode, fee.itemName, fee.invoiceDisplayName,
                         fee.filterInvoiceDisplayName, fee.filters?.json.serialized, fee.units, fee.eventsCount,
                         fee.preciseAmount, fee.amountCents, fee.unpriced, fee.from, fee.to, position,
+                        fee.preciseUnitAmount, fee.amountDetails.json.serialized,
                     ])
                 }
             }
@@ -158,7 +159,7 @@ public struct InvoiceStore {
         for row in try connection.query("""
             SELECT f.invoice_id, f.lago_id, f.subscription_id, f.fee_type, f.item_code, f.item_name, f.invoice_display_name,
                    f.filter_invoice_display_name, f.filters::text AS filters, f.units, f.events_count, f.precise_amount, f.amount_cents,
-                   f.from_date, f.to_date
+                   f.from_date, f.to_date, f.precise_unit_amount, f.amount_details::text AS amount_details
             FROM fees f WHERE f.invoice_id = ANY ($1::bigint[]) ORDER BY f.invoice_id, f.position
             """, [headers.map(\.id)], as: FeeRow.self) {
             fees[row.invoiceId, default: []].append(try row.fee())
@@ -192,8 +193,17 @@ public struct InvoiceStore {
         let invoiceDisplayName: String?, filterInvoiceDisplayName: String?, filters: String?
         let units: ExactDecimal, eventsCount: Int, preciseAmount: ExactDecimal, amountCents: Int64
         let fromDate: UTCInstant, toDate: UTCInstant
+        let preciseUnitAmount: ExactDecimal?, amountDetails: String?
 
         func fee() throws -> InvoiceRecord.Fee {
+            var details: AmountDetails?
+            if let amountDetails {
+                guard let parsed = try? JSONParser.parse(amountDetails) else {
+                    throw PostgresDecodingError(query: "fees of invoice \(invoiceId)", column: "amount_details",
+                                                message: "\(amountDetails) is not JSON")
+                }
+                details = AmountDetails(json: parsed)
+            }
             var conditions: [FilterCondition]?
             if let filters {
                 guard let parsed = (try? JSONParser.parse(filters)).flatMap({ [FilterCondition](json: $0) }) else {
@@ -206,7 +216,7 @@ public struct InvoiceStore {
                 lagoId: lagoId, subscriptionId: subscriptionId, kind: feeType, itemCode: itemCode, itemName: itemName,
                 invoiceDisplayName: invoiceDisplayName, filterInvoiceDisplayName: filterInvoiceDisplayName, filters: conditions,
                 units: units, eventsCount: eventsCount, preciseAmount: preciseAmount, amountCents: amountCents,
-                from: fromDate, to: toDate)
+                from: fromDate, to: toDate, preciseUnitAmount: preciseUnitAmount, amountDetails: details)
         }
     }
 }
