@@ -143,7 +143,8 @@ public enum SubscriptionRating {
                 filterInvoiceDisplayName: nil, filters: nil, units: ExactDecimal(1), eventsCount: 0,
                 preciseAmount: ExactDecimal(significand: Int128(feeCents), scale: scale),
                 amountCents: feeCents, unpriced: false, from: from, to: to,
-                preciseUnitAmount: ExactDecimal(significand: Int128(feeCents), scale: scale), amountDetails: .empty))
+                preciseUnitAmount: ExactDecimal(significand: Int128(feeCents), scale: scale),
+                amountDetails: AmountDetails(json: .object(JSONObject([("plan_amount_cents", .number(String(plan.amountCents)))])))))
         }
         return (fees, unpriced)
     }
