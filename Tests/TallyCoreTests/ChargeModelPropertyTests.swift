@@ -1,16 +1,16 @@
 import Testing
 @testable import TallyCore
 
-/// Relations between the charge models on seeded random units and prices (see `PricingRandom`):
+/// Relations between the charge models on seeded random units and prices (see `SeededRandom`):
 /// units up to 6 whole digits and 3 decimals, prices up to 3 whole digits and 4 decimals.
 @Suite struct ChargeModelPropertyTests {
     private static let cases = 1_000
 
-    private func units(_ random: inout PricingRandom) -> ExactDecimal {
+    private func units(_ random: inout SeededRandom) -> ExactDecimal {
         random.decimal(integerDigits: 6, fractionDigits: 3)
     }
 
-    private func price(_ random: inout PricingRandom) -> ExactDecimal {
+    private func price(_ random: inout SeededRandom) -> ExactDecimal {
         random.decimal(integerDigits: 3, fractionDigits: 4)
     }
 
@@ -19,7 +19,7 @@ import Testing
     }
 
     @Test func oneOpenGraduatedRangeIsStandard() throws {
-        var random = PricingRandom(seed: 21)
+        var random = SeededRandom(seed: 21)
         for _ in 0..<Self.cases {
             let (units, price) = (units(&random), price(&random))
             let graduated = ChargeProperties.graduated([
@@ -30,7 +30,7 @@ import Testing
     }
 
     @Test func packageOfOneWithoutFreeUnitsIsStandard() throws {
-        var random = PricingRandom(seed: 22)
+        var random = SeededRandom(seed: 22)
         for _ in 0..<Self.cases {
             // Whole units: a package of 1 rounds a fraction of a unit up to a whole package.
             let (units, price) = (random.decimal(integerDigits: 6, fractionDigits: 0), price(&random))
@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test func oneVolumeRangeIsStandardPlusFlat() throws {
-        var random = PricingRandom(seed: 23)
+        var random = SeededRandom(seed: 23)
         for _ in 0..<Self.cases {
             let (units, price, flat) = (units(&random), price(&random), price(&random))
             let volume = ChargeProperties.volume([
@@ -55,7 +55,7 @@ import Testing
     }
 
     @Test func amountsNeverDecreaseAsUnitsGrow() throws {
-        var random = PricingRandom(seed: 24)
+        var random = SeededRandom(seed: 24)
         for _ in 0..<Self.cases {
             let (first, second) = (units(&random), units(&random))
             let (low, high) = first < second ? (first, second) : (second, first)

@@ -124,20 +124,7 @@ import TallyCore
     }
 }
 
-/// SplitMix64: small, fast and the same sequence on every platform for a given seed.
-private struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SeededRandom {
     /// `-?[0-9]+(\.[0-9]+)?` with up to `maxDigits` digits, leading and trailing zeros included.
     mutating func decimalText(maxDigits: Int) -> String {
         let count: Int

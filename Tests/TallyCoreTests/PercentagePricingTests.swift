@@ -124,7 +124,7 @@ import Testing
 
     /// `.ones(n)` gives what `.values` of n ones gives, when only one kind of free units is set.
     @Test func onesAgreeWithValuesOfOne() throws {
-        var random = PricingRandom(seed: 11)
+        var random = SeededRandom(seed: 11)
         for _ in 0..<500 {
             let count = Int(random.next() % 12)
             let useEvents = random.next() % 2 == 0
@@ -197,20 +197,7 @@ import Testing
     }
 }
 
-/// The splitmix64 generator of the property tests: seeded, so a failure repeats.
-struct PricingRandom: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SeededRandom {
     /// A decimal with up to `integerDigits` whole digits and up to `fractionDigits` decimals, ≥ 0.
     mutating func decimal(integerDigits: Int, fractionDigits: Int) -> ExactDecimal {
         let whole = Int128(next() % UInt64(pow10(integerDigits)))

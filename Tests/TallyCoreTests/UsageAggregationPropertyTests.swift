@@ -1,14 +1,14 @@
 import Testing
 @testable import TallyCore
 
-/// Relations the per-slot aggregation keeps on seeded random usage (see `PricingRandom`): filters
+/// Relations the per-slot aggregation keeps on seeded random usage (see `SeededRandom`): filters
 /// partition a charge's usage, and the whole charge's figure is what its slots' figures make.
 @Suite struct UsageAggregationPropertyTests {
     private static let cases = 500
     static let october = BillingPeriod(year: 2026, month: 10, timezone: "UTC")
 
     /// Up to 8 buckets over two filter keys, each with some units, events and a maximum.
-    private func buckets(_ random: inout PricingRandom) -> [UsageBucket] {
+    private func buckets(_ random: inout SeededRandom) -> [UsageBucket] {
         let models = ["small", "large"], types = ["input", "output"]
         return (0..<Int(random.next() % 8)).map { _ in
             var values: [String: String] = [:]
@@ -21,7 +21,7 @@ import Testing
         }
     }
 
-    private func charge(_ random: inout PricingRandom) -> Charge {
+    private func charge(_ random: inout SeededRandom) -> Charge {
         let price = ChargeProperties.standard(StandardProperties(amount: ExactDecimal(1)))
         let candidates = [
             [FilterCondition(key: "model", values: ["small"])],
@@ -40,7 +40,7 @@ import Testing
     }
 
     @Test func filterSlotsPartitionAChargesSumAndCount() throws {
-        var random = PricingRandom(seed: 41)
+        var random = SeededRandom(seed: 41)
         for _ in 0..<Self.cases {
             let usage = buckets(&random), charge = charge(&random)
             let slots = try charge.rate(usage, aggregation: aggregation(.sumAgg), currency: "USD").slots
@@ -54,7 +54,7 @@ import Testing
     }
 
     @Test func theChargesMaximumIsItsLargestSlotMaximum() throws {
-        var random = PricingRandom(seed: 42)
+        var random = SeededRandom(seed: 42)
         for _ in 0..<Self.cases {
             let usage = buckets(&random), charge = charge(&random)
             let slots = try charge.rate(usage, aggregation: aggregation(.maxAgg), currency: "USD").slots
