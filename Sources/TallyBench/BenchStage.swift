@@ -99,7 +99,7 @@ public struct BenchStage {
                 report.invoices = try CloseStage(database: tally, outDirectory: out).close(.month(year: 2026, month: 10), now: asOf).issued.count
             }
             say("the plain SQL way: psql \\copy and GROUP BY…")
-            try psql(connectionString, "CREATE TABLE plain_events (transaction_id text, external_subscription_id text, code text, timestamp bigint, tokens numeric, model text, type text, UNIQUE (external_subscription_id, transaction_id))")
+            try psql(connectionString, "CREATE TABLE plain_events (transaction_id text, external_subscription_id text, code text, timestamp bigint, tokens numeric, model text, type text, user_id text, UNIQUE (external_subscription_id, transaction_id))")
             report.plainCopySeconds = try Self.seconds {
                 try psql(connectionString, "\\copy plain_events FROM '\(csvPath)' WITH (FORMAT csv, HEADER true)")
             }

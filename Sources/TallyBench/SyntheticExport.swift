@@ -2,7 +2,9 @@ import Foundation
 
 /// A synthetic Mistral usage export for benchmarks: `events` valid October 2026 events spread over
 /// `subscriptions` subscriptions, with random UUID-style transaction ids from a seeded generator,
-/// so the same arguments always write the same files.
+/// so the same arguments always write the same files. Each event also carries a `user_id`
+/// (`u-0`…`u-99`), drawn from a second generator seeded from `seed` so the other columns are the
+/// same as before the column existed.
 struct SyntheticExport {
     let events: Int
     let subscriptions: Int
@@ -12,6 +14,7 @@ struct SyntheticExport {
     private static let types = ["input", "output"]
     private static let octoberStart: Int64 = 1_790_812_800  // 2026-10-01T00:00:00Z
     private static let octoberSeconds: UInt64 = 31 * 86_400
+    private static let users: UInt64 = 100
 
     /// The catalog the events are valid against: the Mistral plan and one customer per subscription.
     func catalogJSON() -> String {
@@ -46,7 +49,8 @@ struct SyntheticExport {
         }
         defer { try? handle.close() }
         var random = SplitMix64(seed: seed)
-        var block = csv ? "transaction_id,external_subscription_id,code,timestamp,tokens,model,type\n" : ""
+        var userRandom = SplitMix64(seed: ~seed)
+        var block = csv ? "transaction_id,external_subscription_id,code,timestamp,tokens,model,type,user_id\n" : ""
         block.reserveCapacity(1 << 21)
         for _ in 0..<events {
             let transactionId = random.uuid()
@@ -55,10 +59,11 @@ struct SyntheticExport {
             let tokens = 1 + random.next() % 4_999_999
             let model = Self.models[Int(random.next() % 3)]
             let type = Self.types[Int(random.next() % 2)]
+            let user = "u-\(userRandom.next() % Self.users)"
             if csv {
-                block += "\(transactionId),\(subscription),ai_tokens,\(timestamp),\(tokens),\(model),\(type)\n"
+                block += "\(transactionId),\(subscription),ai_tokens,\(timestamp),\(tokens),\(model),\(type),\(user)\n"
             } else {
-                block += #"{"transaction_id": "\#(transactionId)", "external_subscription_id": "\#(subscription)", "code": "ai_tokens", "timestamp": \#(timestamp), "properties": {"tokens": \#(tokens), "model": "\#(model)", "type": "\#(type)"}}"# + "\n"
+                block += #"{"transaction_id": "\#(transactionId)", "external_subscription_id": "\#(subscription)", "code": "ai_tokens", "timestamp": \#(timestamp), "properties": {"tokens": \#(tokens), "model": "\#(model)", "type": "\#(type)", "user_id": "\#(user)"}}"# + "\n"
             }
             if block.utf8.count >= 1 << 20 {
                 try handle.write(contentsOf: Data(block.utf8))
