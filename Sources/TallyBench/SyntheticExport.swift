@@ -1,10 +1,11 @@
 import Foundation
+import TallyCore
 
 /// A synthetic Mistral usage export for benchmarks: `events` valid October 2026 events spread over
 /// `subscriptions` subscriptions, with random UUID-style transaction ids from a seeded generator,
 /// so the same arguments always write the same files. Each event also carries a `user_id`
-/// (`u-0`…`u-99`), drawn from a second generator seeded from `seed` so the other columns are the
-/// same as before the column existed.
+/// (`u-0`…`u-99`, for `unique_count_agg`), drawn from a second generator seeded from `seed` so the
+/// other columns are the same as before the column existed.
 struct SyntheticExport {
     let events: Int
     let subscriptions: Int
@@ -16,8 +17,20 @@ struct SyntheticExport {
     private static let octoberSeconds: UInt64 = 31 * 86_400
     private static let users: UInt64 = 100
 
-    /// The catalog the events are valid against: the Mistral plan and one customer per subscription.
-    func catalogJSON() -> String {
+    /// The metric `ai_tokens` aggregated with `aggregation`: `tokens` for all but `count_agg` (no
+    /// field) and `unique_count_agg` (`user_id`); `weighted_sum_agg` weighs by seconds.
+    static func metricFields(_ aggregation: AggregationType) -> String {
+        switch aggregation {
+        case .countAgg: return #""aggregation_type": "count_agg""#
+        case .uniqueCountAgg: return #""aggregation_type": "unique_count_agg", "field_name": "user_id""#
+        case .weightedSumAgg: return #""aggregation_type": "weighted_sum_agg", "field_name": "tokens", "weighted_interval": "seconds""#
+        case .sumAgg, .maxAgg, .latestAgg: return #""aggregation_type": "\#(aggregation.rawValue)", "field_name": "tokens""#
+        }
+    }
+
+    /// The catalog the events are valid against: the Mistral plan and one customer per subscription,
+    /// its metric aggregated with `aggregation` (the same package charge and filters for all).
+    func catalogJSON(aggregation: AggregationType = .sumAgg) -> String {
         let prices = [("mistral-small", "input", "1"), ("mistral-small", "output", "3"),
                       ("mistral-medium", "input", "2.7"), ("mistral-medium", "output", "8.1"),
                       ("mistral-large", "input", "4"), ("mistral-large", "output", "12")]
@@ -30,7 +43,7 @@ struct SyntheticExport {
         }
         return #"""
             {"organization": {"name": "Mistral AI", "document_number_prefix": "MIS", "timezone": "UTC"},
-             "billable_metrics": [{"name": "AI Tokens", "code": "ai_tokens", "aggregation_type": "sum_agg", "field_name": "tokens",
+             "billable_metrics": [{"name": "AI Tokens", "code": "ai_tokens", \#(Self.metricFields(aggregation)),
                "recurring": false, "filters": [{"key": "model", "values": ["mistral-small", "mistral-medium", "mistral-large"]},
                {"key": "type", "values": ["input", "output"]}]}],
              "plans": [{"name": "Mistral AI Pricing", "code": "mistral", "amount_cents": 0, "amount_currency": "USD",
