@@ -5,6 +5,8 @@ import TallyStages
 
 /// What `tally bench` measured. Seconds are wall-clock; memory is this process's peak.
 public struct BenchReport: Sendable {
+    /// How the metric `ai_tokens` was aggregated; the plain-SQL baseline always sums.
+    public var aggregation = AggregationType.sumAgg
     public var events = 0
     public var subscriptions = 0
     public var csvIngestSeconds = 0.0
@@ -21,12 +23,13 @@ public struct BenchReport: Sendable {
     public var lines: [String] {
         func rate(_ seconds: Double) -> String { "\(Int(Double(events) / max(seconds, 0.000_001)).formatted()) events/s" }
         func time(_ seconds: Double) -> String { String(format: "%.2f s", seconds) }
+        let baseline = aggregation == .sumAgg ? "" : "; sums tokens, not \(aggregation.rawValue)"
         return [
-            "events: \(events.formatted()) per format, \(subscriptions.formatted()) subscriptions",
+            "aggregation: \(aggregation.rawValue); events: \(events.formatted()) per format, \(subscriptions.formatted()) subscriptions",
             "ingest CSV:    \(time(csvIngestSeconds))  \(rate(csvIngestSeconds))",
             "ingest NDJSON: \(time(ndjsonIngestSeconds))  \(rate(ndjsonIngestSeconds))",
             "close:         \(time(closeSeconds))  (\(invoices.formatted()) invoices)",
-            "plain SQL:     \(time(plainSeconds))  (psql \\copy \(time(plainCopySeconds)) + GROUP BY \(time(plainAggregateSeconds)))",
+            "plain SQL:     \(time(plainSeconds))  (psql \\copy \(time(plainCopySeconds)) + GROUP BY \(time(plainAggregateSeconds))\(baseline))",
             "tally ingest CSV + close: \(time(pipelineSeconds)) = \(String(format: "%.2f", pipelineSeconds / max(plainSeconds, 0.000_001)))× the plain SQL way",
             "peak memory:   \(peakMemoryKB / 1024) MB",
         ]
@@ -35,6 +38,7 @@ public struct BenchReport: Sendable {
     public var json: JSONValue {
         func number(_ value: Double) -> JSONValue { .number(String(format: "%.3f", value)) }
         return .object(JSONObject([
+            ("aggregation", .string(aggregation.rawValue)),
             ("events", .number(String(events))), ("subscriptions", .number(String(subscriptions))),
             ("csv_ingest_seconds", number(csvIngestSeconds)), ("ndjson_ingest_seconds", number(ndjsonIngestSeconds)),
             ("close_seconds", number(closeSeconds)), ("invoices", .number(String(invoices))),
@@ -47,7 +51,8 @@ public struct BenchReport: Sendable {
 /// `tally bench`: writes a synthetic export (CSV and NDJSON, different events), ingests both into a
 /// fresh database on the embedded cluster, closes October 2026, and times the plain-SQL way a
 /// finance team would otherwise take — `psql \copy` of the same CSV into a table keyed on
-/// (external_subscription_id, transaction_id), then one GROUP BY — on the same cluster.
+/// (external_subscription_id, transaction_id), then one GROUP BY — on the same cluster. The metric
+/// is aggregated with the `aggregation` given to `run`; the plain-SQL GROUP BY always sums.
 public struct BenchStage {
     let cluster: EmbeddedCluster
     let workDirectory: String
@@ -60,7 +65,7 @@ public struct BenchStage {
         self.say = say
     }
 
-    public func run(events: Int, subscriptions: Int) throws -> BenchReport {
+    public func run(events: Int, subscriptions: Int, aggregation: AggregationType = .sumAgg) throws -> BenchReport {
         try cluster.start()
         try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
         let csvPath = (workDirectory as NSString).appendingPathComponent("bench-events.csv")
@@ -72,13 +77,14 @@ public struct BenchStage {
         let csv = SyntheticExport(events: events, subscriptions: subscriptions, seed: 1)
         try csv.write(to: csvPath)
         try SyntheticExport(events: events, subscriptions: subscriptions, seed: 2).write(to: ndjsonPath)
-        try csv.catalogJSON().write(toFile: catalogPath, atomically: true, encoding: .utf8)
+        try csv.catalogJSON(aggregation: aggregation).write(toFile: catalogPath, atomically: true, encoding: .utf8)
 
         let database = "tally_bench_\(getpid())"
         let admin = try PostgresConnection(connectionString: cluster.connectionString(database: "postgres"))
         try admin.createDatabase(database)
         defer { _ = try? admin.dropDatabase(database) }
         var report = BenchReport()
+        report.aggregation = aggregation
         report.events = events
         report.subscriptions = subscriptions
         do {
@@ -99,7 +105,7 @@ public struct BenchStage {
                 report.invoices = try CloseStage(database: tally, outDirectory: out).close(.month(year: 2026, month: 10), now: asOf).issued.count
             }
             say("the plain SQL way: psql \\copy and GROUP BY…")
-            try psql(connectionString, "CREATE TABLE plain_events (transaction_id text, external_subscription_id text, code text, timestamp bigint, tokens numeric, model text, type text, UNIQUE (external_subscription_id, transaction_id))")
+            try psql(connectionString, "CREATE TABLE plain_events (transaction_id text, external_subscription_id text, code text, timestamp bigint, tokens numeric, model text, type text, user_id text, UNIQUE (external_subscription_id, transaction_id))")
             report.plainCopySeconds = try Self.seconds {
                 try psql(connectionString, "\\copy plain_events FROM '\(csvPath)' WITH (FORMAT csv, HEADER true)")
             }

@@ -1,8 +1,11 @@
 import Foundation
+import TallyCore
 
 /// A synthetic Mistral usage export for benchmarks: `events` valid October 2026 events spread over
 /// `subscriptions` subscriptions, with random UUID-style transaction ids from a seeded generator,
-/// so the same arguments always write the same files.
+/// so the same arguments always write the same files. Each event also carries a `user_id`
+/// (`u-0`…`u-99`, for `unique_count_agg`), drawn from a second generator seeded from `seed` so the
+/// other columns are the same as before the column existed.
 struct SyntheticExport {
     let events: Int
     let subscriptions: Int
@@ -12,9 +15,22 @@ struct SyntheticExport {
     private static let types = ["input", "output"]
     private static let octoberStart: Int64 = 1_790_812_800  // 2026-10-01T00:00:00Z
     private static let octoberSeconds: UInt64 = 31 * 86_400
+    private static let users: UInt64 = 100
 
-    /// The catalog the events are valid against: the Mistral plan and one customer per subscription.
-    func catalogJSON() -> String {
+    /// The metric `ai_tokens` aggregated with `aggregation`: `tokens` for all but `count_agg` (no
+    /// field) and `unique_count_agg` (`user_id`); `weighted_sum_agg` weighs by seconds.
+    static func metricFields(_ aggregation: AggregationType) -> String {
+        switch aggregation {
+        case .countAgg: return #""aggregation_type": "count_agg""#
+        case .uniqueCountAgg: return #""aggregation_type": "unique_count_agg", "field_name": "user_id""#
+        case .weightedSumAgg: return #""aggregation_type": "weighted_sum_agg", "field_name": "tokens", "weighted_interval": "seconds""#
+        case .sumAgg, .maxAgg, .latestAgg: return #""aggregation_type": "\#(aggregation.rawValue)", "field_name": "tokens""#
+        }
+    }
+
+    /// The catalog the events are valid against: the Mistral plan and one customer per subscription,
+    /// its metric aggregated with `aggregation` (the same package charge and filters for all).
+    func catalogJSON(aggregation: AggregationType = .sumAgg) -> String {
         let prices = [("mistral-small", "input", "1"), ("mistral-small", "output", "3"),
                       ("mistral-medium", "input", "2.7"), ("mistral-medium", "output", "8.1"),
                       ("mistral-large", "input", "4"), ("mistral-large", "output", "12")]
@@ -27,7 +43,7 @@ struct SyntheticExport {
         }
         return #"""
             {"organization": {"name": "Mistral AI", "document_number_prefix": "MIS", "timezone": "UTC"},
-             "billable_metrics": [{"name": "AI Tokens", "code": "ai_tokens", "aggregation_type": "sum_agg", "field_name": "tokens",
+             "billable_metrics": [{"name": "AI Tokens", "code": "ai_tokens", \#(Self.metricFields(aggregation)),
                "recurring": false, "filters": [{"key": "model", "values": ["mistral-small", "mistral-medium", "mistral-large"]},
                {"key": "type", "values": ["input", "output"]}]}],
              "plans": [{"name": "Mistral AI Pricing", "code": "mistral", "amount_cents": 0, "amount_currency": "USD",
@@ -46,7 +62,8 @@ struct SyntheticExport {
         }
         defer { try? handle.close() }
         var random = SplitMix64(seed: seed)
-        var block = csv ? "transaction_id,external_subscription_id,code,timestamp,tokens,model,type\n" : ""
+        var userRandom = SplitMix64(seed: ~seed)
+        var block = csv ? "transaction_id,external_subscription_id,code,timestamp,tokens,model,type,user_id\n" : ""
         block.reserveCapacity(1 << 21)
         for _ in 0..<events {
             let transactionId = random.uuid()
@@ -55,10 +72,11 @@ struct SyntheticExport {
             let tokens = 1 + random.next() % 4_999_999
             let model = Self.models[Int(random.next() % 3)]
             let type = Self.types[Int(random.next() % 2)]
+            let user = "u-\(userRandom.next() % Self.users)"
             if csv {
-                block += "\(transactionId),\(subscription),ai_tokens,\(timestamp),\(tokens),\(model),\(type)\n"
+                block += "\(transactionId),\(subscription),ai_tokens,\(timestamp),\(tokens),\(model),\(type),\(user)\n"
             } else {
-                block += #"{"transaction_id": "\#(transactionId)", "external_subscription_id": "\#(subscription)", "code": "ai_tokens", "timestamp": \#(timestamp), "properties": {"tokens": \#(tokens), "model": "\#(model)", "type": "\#(type)"}}"# + "\n"
+                block += #"{"transaction_id": "\#(transactionId)", "external_subscription_id": "\#(subscription)", "code": "ai_tokens", "timestamp": \#(timestamp), "properties": {"tokens": \#(tokens), "model": "\#(model)", "type": "\#(type)", "user_id": "\#(user)"}}"# + "\n"
             }
             if block.utf8.count >= 1 << 20 {
                 try handle.write(contentsOf: Data(block.utf8))
