@@ -32,7 +32,6 @@ import Testing
     @Test(arguments: [
         ("billable_metrics[0].aggregation_type", "custom_agg",
          #"aggregation_type "custom_agg" is not supported yet (supported: count_agg, sum_agg, max_agg, unique_count_agg, latest_agg, weighted_sum_agg)"#),
-        ("billable_metrics[0].rounding_function", "ceil", #"rounding_function "ceil" is not supported yet (supported: null)"#),
         ("billable_metrics[0].expression", "tokens * 2", #"expression "tokens * 2" is not supported yet (supported: null)"#),
         ("plans[0].interval", "yearly", #"interval "yearly" is not supported yet (supported: monthly)"#),
         ("plans[0].pay_in_advance", true, "pay_in_advance true is not supported yet (supported: false)"),

@@ -11,6 +11,9 @@ public struct BillableMetric: Codable, Equatable, Sendable {
     public var recurring: Bool
     /// The dimensions charges may price separately, in source order.
     public var filters: [MetricFilter]
+    /// Lago's `rounding_function` and `rounding_precision`: how a charge slot's units are rounded
+    /// before they are priced; nil leaves them exact.
+    public var rounding: UnitRounding?
 
     public init(
         code: String,
@@ -19,8 +22,10 @@ public struct BillableMetric: Codable, Equatable, Sendable {
         aggregationType: AggregationType = .sumAgg,
         fieldName: String?,
         recurring: Bool = false,
-        filters: [MetricFilter] = []
+        filters: [MetricFilter] = [],
+        rounding: UnitRounding? = nil
     ) {
+        self.rounding = rounding
         self.code = code
         self.name = name
         self.description = description
@@ -70,5 +75,41 @@ public struct MetricFilter: Codable, Equatable, Sendable {
     public init(key: String, values: [String]) {
         self.key = key
         self.values = values
+    }
+}
+
+/// Lago's rounding of a metric's aggregated units: `round` (half away from zero), `ceil` or
+/// `floor`, at `precision` decimals (negative: to tens, hundreds, …).
+public struct UnitRounding: Codable, Equatable, Sendable {
+    public enum Function: String, Codable, Equatable, Sendable, CaseIterable {
+        case round, ceil, floor
+    }
+
+    public var function: Function
+    public var precision: Int
+
+    /// The precisions Tally takes: units have at most 38 digits.
+    public static let precisions: ClosedRange<Int64> = -15...15
+
+    public init(function: Function, precision: Int = 0) {
+        self.function = function
+        self.precision = precision
+    }
+
+    /// `units` rounded; nil when the result needs more than 38 digits.
+    public func apply(to units: ExactDecimal) -> ExactDecimal? {
+        let rule: ExactDecimal.RoundingRule
+        switch function {
+        case .round: rule = .halfAwayFromZero
+        case .ceil: rule = .up
+        case .floor: rule = .down
+        }
+        guard precision < 0 else { return units.rounded(scale: precision, rule) }
+        // To tens, hundreds, …: shift the decimal point left, round to a whole number, shift back.
+        let shift = ExactDecimal(significand: 1, scale: -precision)
+        guard let shifted = units.multiplied(by: shift) else { return nil }
+        var power = ExactDecimal(1)
+        for _ in 0..<(-precision) { guard let next = power.multiplied(by: ExactDecimal(10)) else { return nil }; power = next }
+        return shifted.rounded(scale: 0, rule).multiplied(by: power)
     }
 }

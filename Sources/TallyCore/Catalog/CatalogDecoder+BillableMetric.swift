@@ -12,6 +12,7 @@ extension CatalogDecoder {
             reader.fail("recurring", "must be false for \(aggregationType.rawValue) (recurring: sum_agg, unique_count_agg, weighted_sum_agg)")
         }
         decodeWeightedInterval(&reader, aggregationType: aggregationType)
+        let rounding = decodeRounding(&reader)
         let filters = reader.elements("filters", decodeMetricFilter)
         reader.apply(.billableMetric)
 
@@ -27,11 +28,11 @@ extension CatalogDecoder {
             }
         }
 
-        guard let code, let name, let aggregationType, let recurring else { return nil }
+        guard let code, let name, let aggregationType, let recurring, let rounding else { return nil }
         if aggregationType.needsField, fieldName == nil { return nil }
         return BillableMetric(
             code: code, name: name, description: description, aggregationType: aggregationType,
-            fieldName: fieldName, recurring: recurring, filters: filters.map(\.value))
+            fieldName: fieldName, recurring: recurring, filters: filters.map(\.value), rounding: rounding)
     }
 
     /// Lago's `weighted_interval`: "seconds" (the only one Lago has) for weighted_sum_agg, where it is
@@ -46,6 +47,23 @@ extension CatalogDecoder {
             reader.fail("weighted_interval", "must be \"seconds\" (got \(value.serialized))")
             return
         }
+    }
+
+    /// Lago's `rounding_function` (round, ceil, floor) and `rounding_precision` (a whole number,
+    /// default 0). The outer nil is an error; the inner one, no rounding.
+    private static func decodeRounding(_ reader: inout CatalogObjectReader) -> UnitRounding?? {
+        let precisionGiven = reader.has("rounding_precision")
+        let precision = reader.integer("rounding_precision", in: UnitRounding.precisions, default: 0)
+        guard reader.has("rounding_function") else {
+            if precisionGiven {
+                reader.fail("rounding_precision", "needs a rounding_function (round, ceil or floor)")
+                return .none
+            }
+            reader.skip("rounding_function")
+            return .some(nil)
+        }
+        guard let function = reader.choice("rounding_function", of: UnitRounding.Function.self), let precision else { return .none }
+        return .some(UnitRounding(function: function, precision: Int(precision)))
     }
 
     private static func decodeMetricFilter(_ reader: inout CatalogObjectReader) -> MetricFilter? {

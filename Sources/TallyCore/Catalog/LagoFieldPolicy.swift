@@ -35,8 +35,6 @@ struct LagoFieldPolicy: Sendable {
         descriptive: ["lago_id", "created_at", "active_subscriptions_count", "draft_invoices_count", "plans_count"],
         unsupported: [
             .init("expression", neutral: .null),
-            .init("rounding_function", neutral: .null),
-            .init("rounding_precision", neutral: .null),
         ]
     )
 

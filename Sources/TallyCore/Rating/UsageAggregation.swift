@@ -19,8 +19,16 @@ public struct UsageAggregation: Sendable {
     /// The digits a weighted sum keeps: Lago rounds it up at 20 decimals.
     public static let weightedSumScale = 20
 
-    /// The aggregated units and Lago's event count of `buckets` (all of this metric and slot).
+    /// The aggregated units and Lago's event count of `buckets` (all of this metric and slot), the
+    /// units rounded as the metric says (`BillableMetric.rounding`).
     public func aggregate(_ buckets: [UsageBucket]) throws(BillingError) -> (units: ExactDecimal, eventsCount: Int) {
+        let (units, count) = try aggregated(buckets)
+        guard let rounding = metric.rounding else { return (units, count) }
+        guard let rounded = rounding.apply(to: units) else { throw .tooLarge("the rounded units of metric \(metric.code)") }
+        return (rounded, count)
+    }
+
+    private func aggregated(_ buckets: [UsageBucket]) throws(BillingError) -> (units: ExactDecimal, eventsCount: Int) {
         let code = metric.code
         var events = 0
         for bucket in buckets {
