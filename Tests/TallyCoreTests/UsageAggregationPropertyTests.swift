@@ -61,4 +61,35 @@ import Testing
             #expect(slots.map(\.units).max() == (try aggregation(.maxAgg).aggregate(usage)).units)
         }
     }
+
+    /// What `tally usage` shows for a charge (`ChargeUsage`) is what close bills for it
+    /// (`SubscriptionRating.fees`), slot by slot, whatever the aggregation.
+    @Test(arguments: AggregationType.allCases)
+    func usageAndCloseAgree(type: AggregationType) throws {
+        var random = SeededRandom(seed: 43)
+        let period = try #require(Self.october)
+        for _ in 0..<100 {
+            var usage = buckets(&random)
+            for index in usage.indices {
+                usage[index].latest = MonthlyUsage.Latest(
+                    at: UTCInstant(microsecondsSinceEpoch: period.from.microsecondsSinceEpoch + Int64(random.next() % 1_000_000_000)),
+                    arrival: Int64(index), value: usage[index].units)
+                usage[index].weightedMicros = try #require(usage[index].units.multiplied(by: ExactDecimal(Int(random.next() % 1_000_000))))
+                usage[index].uniqueValues = ["u\(random.next() % 5)": MonthlyUsage.UniqueState(
+                    last: MonthlyUsage.Latest(at: period.from, arrival: Int64(index), value: .zero), added: random.next() % 3 != 0)]
+            }
+            let charge = charge(&random)
+            let metric = BillableMetric(code: "tokens", name: "Tokens", aggregationType: type, fieldName: type == .countAgg ? nil : "tokens")
+            let plan = Plan(code: "p", name: "P", amountCents: 0, currency: "USD", charges: [charge])
+            let closed = try SubscriptionRating.fees(
+                subscription: Subscription(externalId: "s", externalCustomerId: "c", planCode: "p"), plan: plan,
+                startedAt: period.from, endingAt: nil, period: period, usage: usage, metrics: ["tokens": metric]).fees
+            let shown = try ChargeUsage(
+                charge: charge, usage: usage, aggregation: aggregation(type), currency: "USD", externalSubscriptionId: "s",
+                chargeLagoId: "c", metric: ChargeUsage.Metric(lagoId: "m", name: "Tokens", code: "tokens", aggregationType: type.rawValue))
+            #expect(shown.amountCents == closed.map(\.amountCents).reduce(0, +), "\(type): \(usage.count) buckets")
+            let billed = shown.buckets.filter { $0.units != .zero || $0.amountCents != 0 || $0.eventsCount != 0 }
+            #expect(billed.map(\.amountCents) == closed.map(\.amountCents))
+        }
+    }
 }
