@@ -11,6 +11,11 @@ enum Tuning {
     /// by page within a run. Memory holds at most `readAheadRuns + 2` runs.
     static let ingestRowsPerRun = 131_072
 
+    /// Distinct unique-count values (per usage bucket) the direct load keeps in memory for one
+    /// export (about 200 bytes each); an export with more goes through the staged load, which
+    /// aggregates them in PostgreSQL, so memory does not grow with the export.
+    static let directLoadUniqueValues = 250_000
+
     /// Runs the reader thread may have ready while the loader sends the previous one.
     static let readAheadRuns = 1
 

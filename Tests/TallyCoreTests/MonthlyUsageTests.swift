@@ -49,4 +49,20 @@ import Testing
         #expect(!full.add(try event(1, "2026-10-03T00:00:00Z", units: huge), filterValues: "{}", arrival: 0), "beyond 38 digits")
         #expect(usage.totals.isEmpty)
     }
+
+    @Test func distinctValuesBeyondTheLimitAreRefusedAndLeaveTheTotalsAlone() throws {
+        let seats = IngestCatalog.Metric(code: "seats", aggregation: .uniqueCountAgg, fieldName: "user", filterValues: [:])
+        var usage = MonthlyUsage(timezones: [1: "UTC"], metrics: ["seats": seats], uniqueValueLimit: 2)
+        func seat(_ user: String, day: Int) throws -> ValidatedEvent {
+            ValidatedEvent(subscriptionId: 1, transactionId: user, code: "seats",
+                           timestamp: try TimestampParser.parse(.string("2026-10-0\(day)T00:00:00Z")),
+                           properties: [("user", user)], units: ExactDecimal(1))
+        }
+        #expect(usage.add(try seat("u1", day: 1), filterValues: "{}", arrival: 1))
+        #expect(usage.add(try seat("u2", day: 2), filterValues: "{}", arrival: 2))
+        #expect(!usage.add(try seat("u3", day: 3), filterValues: "{}", arrival: 3), "a third distinct value")
+        #expect(usage.add(try seat("u1", day: 4), filterValues: "{}", arrival: 4), "a value already kept")
+        #expect(usage.uniques.count == 2)
+        #expect(usage.totals.values.map(\.events) == [3])
+    }
 }

@@ -212,11 +212,6 @@ public struct StoredCatalog: Sendable {
         Set(metrics.values.filter(\.definition.recurring).map(\.definition.code))
     }
 
-    /// Each metric's filter keys, by code.
-    public var metricFilterKeys: [String: Set<String>] {
-        metrics.mapValues { Set($0.definition.filters.map(\.key)) }
-    }
-
     /// What event validation needs: metrics by code, subscriptions by external id.
     public var ingestCatalog: IngestCatalog {
         IngestCatalog(

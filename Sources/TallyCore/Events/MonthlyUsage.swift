@@ -77,10 +77,13 @@ public struct MonthlyUsage {
     public private(set) var uniques: [UniqueKey: UniqueState] = [:]
     private let months: [Int64: LocalMonths]
     private let metrics: [String: IngestCatalog.Metric]
+    private let uniqueValueLimit: Int
 
     /// `timezones`: each subscription id's billing timezone (the customer's, else the
-    /// organization's); `metrics`: the metrics by code, for their aggregations.
-    public init(timezones: [Int64: String], metrics: [String: IngestCatalog.Metric]) {
+    /// organization's); `metrics`: the metrics by code, for their aggregations;
+    /// `uniqueValueLimit`: how many distinct unique-count values it may keep before `add` refuses.
+    public init(timezones: [Int64: String], metrics: [String: IngestCatalog.Metric], uniqueValueLimit: Int = .max) {
+        self.uniqueValueLimit = uniqueValueLimit
         var shared: [String: LocalMonths] = [:]
         var months: [Int64: LocalMonths] = [:]
         for (subscription, zone) in timezones {
@@ -105,8 +108,8 @@ public struct MonthlyUsage {
     }
 
     /// Adds `event`, which arrived at `arrival` (`MonthlyUsage.arrival`); false when it cannot be
-    /// aggregated here (a subscription without a known timezone, or a figure beyond 38 digits),
-    /// so the caller must aggregate it another way.
+    /// aggregated here (a subscription without a known timezone, a figure beyond 38 digits, or a
+    /// distinct value beyond `uniqueValueLimit`), so the caller must aggregate it another way.
     public mutating func add(_ event: ValidatedEvent, filterValues: String, arrival: Int64) -> Bool {
         guard let local = months[event.subscriptionId]?.month(of: event.timestamp) else { return false }
         let key = Key(subscriptionId: event.subscriptionId, code: event.code, month: local.month, filterValues: filterValues)
@@ -132,7 +135,9 @@ public struct MonthlyUsage {
         case .uniqueCountAgg:
             if let unique = metrics[event.code]?.uniqueValue(of: event) {
                 let uniqueKey = UniqueKey(bucket: key, value: unique.value)
-                if uniques[uniqueKey].map({ latest.isLater(than: $0.last) }) ?? true {
+                let known = uniques[uniqueKey]
+                if known == nil, uniques.count >= uniqueValueLimit { return false }
+                if known.map({ latest.isLater(than: $0.last) }) ?? true {
                     uniques[uniqueKey] = UniqueState(last: latest, added: unique.adds)
                 }
             }

@@ -2,8 +2,9 @@ import TallyCore
 import TallyStore
 
 /// Aggregates usage rollups anew from the stored events, when what they are bucketed or
-/// aggregated by changed: a metric's filter keys or aggregation, or a customer's billing timezone. The events are bucketed exactly as
-/// ingest buckets them (`MonthlyUsage`, `ValidatedEvent.propertiesJSON(only:)`).
+/// aggregated by changed: a metric's filter keys or aggregation, or a customer's billing
+/// timezone. The events are bucketed exactly as ingest buckets them (`MonthlyUsage`,
+/// `ValidatedEvent.propertiesJSON(only:)`).
 enum UsageRollupRebuild {
     /// A rebuilt bucket's units exceed 38 digits, or a subscription's timezone is unknown here.
     struct Unsummable: Error, CustomStringConvertible {

@@ -104,7 +104,7 @@ public struct CloseStage {
 
     /// The event values, in time order, of the metrics that `subscriptions`' plans price per event
     /// (`Plan.metricsPricedPerEvent`), by subscription id: the only events close reads. Within the
-    /// charges' part of `period`, or since the subscription began for a recurring metric.
+    /// charges' part of `period`; for a recurring metric, since the subscription began.
     static func eventValues(
         of subscriptions: [StoredCatalog.SubscriptionRecord], period: BillingPeriod, catalog: StoredCatalog, store: Store
     ) throws -> [Int64: [UsageEventValue]] {
@@ -113,10 +113,12 @@ public struct CloseStage {
             let codes = subscription.plan.definition.metricsPricedPerEvent
             guard !codes.isEmpty else { continue }
             let window = SubscriptionRating.chargesWindow(period: period, startedAt: subscription.startedAt, endingAt: subscription.endingAt)
-            let recurring = codes.contains { catalog.metricDefinitions[$0]?.recurring == true }
-            values[subscription.id] = try store.events.values(
-                subscriptionId: subscription.id, codes: codes.sorted(), from: recurring ? subscription.startedAt : window.from,
-                to: window.to, filterKeys: catalog.metricFilterKeys)
+            for code in codes.sorted() {
+                let metric = catalog.metricDefinitions[code]
+                values[subscription.id, default: []] += try store.events.values(
+                    subscriptionId: subscription.id, code: code, from: metric?.recurring == true ? subscription.startedAt : window.from,
+                    to: window.to, filterKeys: Set(metric?.filters.map(\.key) ?? []))
+            }
         }
         return values
     }

@@ -11,7 +11,8 @@ extension IngestStage {
     func loadDirect(_ path: String, ingestId: Int64, rejects: RejectsFile, context: Context) throws -> IngestFileSummary {
         // Owned by the read-ahead thread until `next()` returns nil.
         var file = IngestFileSummary(path: path)
-        var usage = MonthlyUsage(timezones: context.timezones, metrics: context.validator.catalog.metrics)
+        var usage = MonthlyUsage(timezones: context.timezones, metrics: context.validator.catalog.metrics,
+                                 uniqueValueLimit: Tuning.directLoadUniqueValues)
         let progress = progress, rowsPerRun = rowsPerRun
         let runs = ReadAhead<KeyOrderedEventRows>(capacity: Tuning.readAheadRuns) { send in
             var run = KeyOrderedEventRows(rowLimit: rowsPerRun)

@@ -145,7 +145,8 @@ public struct IngestStage {
     enum DirectLoadRefusal: Error {
         /// An event repeats a key: deduplication must classify it.
         case repeatedKey
-        /// The usage of a bucket exceeds 38 digits: SQL sums it.
+        /// The usage of a bucket exceeds 38 digits, or the export's distinct unique-count values
+        /// exceed what the direct load keeps in memory: SQL aggregates it.
         case unsummable
     }
 

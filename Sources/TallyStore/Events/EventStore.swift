@@ -269,28 +269,27 @@ public struct EventStore {
         }
     }
 
-    /// The events of `subscriptionId` from `from` to `to` (both included) of the metrics `codes`,
-    /// in timestamp order, then arrival; `filterKeys` gives each metric's filter keys, whose values
-    /// come back canonical.
+    /// The events of `subscriptionId` from `from` to `to` (both included) of metric `code`, in
+    /// timestamp order, then arrival; the properties named in `filterKeys` (the metric's filter
+    /// keys) come back canonical.
     public func values(
-        subscriptionId: Int64, codes: [String], from: UTCInstant, to: UTCInstant, filterKeys: [String: Set<String>]
+        subscriptionId: Int64, code: String, from: UTCInstant, to: UTCInstant, filterKeys: Set<String>
     ) throws -> [UsageEventValue] {
-        struct Row: Decodable { let code: String; let properties: String; let units: ExactDecimal }
+        struct Row: Decodable { let properties: String; let units: ExactDecimal }
         var values: [UsageEventValue] = []
         try connection.forEachRow("""
-            SELECT code, properties::text AS properties, units FROM events
-            WHERE subscription_id = $1 AND code = ANY ($2::text[]) AND "timestamp" BETWEEN $3 AND $4
+            SELECT properties::text AS properties, units FROM events
+            WHERE subscription_id = $1 AND code = $2 AND "timestamp" BETWEEN $3 AND $4
             ORDER BY "timestamp", ingest_id, source_line
-            """, [subscriptionId, codes, from, to], as: Row.self) { row in
+            """, [subscriptionId, code, from, to], as: Row.self) { row in
             guard case .object(let object)? = try? JSONParser.parse(row.properties) else {
                 throw StoredEventError(description: "an event of subscription id \(subscriptionId) has properties that are not an object")
             }
-            let keys = filterKeys[row.code] ?? []
             var filterValues: [String: String] = [:]
-            for property in ValidatedEvent.canonicalProperties(object) where keys.contains(property.key) {
+            for property in ValidatedEvent.canonicalProperties(object) where filterKeys.contains(property.key) {
                 filterValues[property.key] = property.value
             }
-            values.append(UsageEventValue(code: row.code, filterValues: filterValues, units: row.units))
+            values.append(UsageEventValue(code: code, filterValues: filterValues, units: row.units))
         }
         return values
     }
