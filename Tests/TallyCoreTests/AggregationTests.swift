@@ -112,6 +112,10 @@ import Testing
         // u2 removed later in the other bucket; u3 only there.
         b.uniqueValues = ["u2": .init(last: Self.at(9, 0, "0"), added: false), "u3": .init(last: Self.at(1, 0, "0"), added: true)]
         #expect(try Self.aggregation(.uniqueCountAgg).aggregate([a, b]) == (ExactDecimal(2), 2) as (ExactDecimal, Int))
+        // Values found in one bucket only come counted: they add up with the merged ones.
+        a.uniqueAddedAlone = 3
+        b.uniqueAddedAlone = 1
+        #expect(try Self.aggregation(.uniqueCountAgg).aggregate([a, b]) == (ExactDecimal(6), 6) as (ExactDecimal, Int))
     }
 
     @Test func recurringSumsAddWhatEarlierMonthsCarried() throws {

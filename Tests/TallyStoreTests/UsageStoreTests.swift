@@ -89,6 +89,45 @@ import TallyPostgres
         #expect(try db.count("event_rollups") == 3)
     }
 
+    /// Unique counts: a value found in one bucket only comes back counted, one found in several
+    /// whole (its last operation in each), and a recurring metric's earlier months count too.
+    @Test func uniqueValuesComeBackCountedOrWholeAndRecurringOnesCarryOver() throws {
+        let db = try TestStore()
+        let seats = IngestCatalog.Metric(code: "seats", aggregation: .uniqueCountAgg, fieldName: "user", filterValues: ["model": []])
+        var usage = MonthlyUsage(timezones: [1: "UTC"], metrics: ["seats": seats])
+        var arrival: Int64 = 0
+        for (day, month, model, user, remove) in [
+            (2, 9, "small", "u0", false),
+            (2, 10, "small", "u1", false), (3, 10, "small", "u2", false), (4, 10, "small", "u3", false),
+            (5, 10, "small", "u3", true), (6, 10, "large", "u1", false), (7, 10, "large", "u4", false),
+        ] as [(Int, Int, String, String, Bool)] {
+            var properties: [(key: String, value: String)] = [("model", model), ("user", user)]
+            if remove { properties.insert(("operation_type", "remove"), at: 1) }
+            let event = ValidatedEvent(subscriptionId: 1, transactionId: "\(user)-\(day)-\(month)", code: "seats",
+                                       timestamp: utc(2026, month, day), properties: properties, units: ExactDecimal(1))
+            arrival += 1
+            let added = usage.add(event, filterValues: event.propertiesJSON(only: seats.filterValues), arrival: arrival)
+            #expect(added)
+        }
+        try db.store.transaction { try db.store.usage.add(usage) }
+
+        func read(recurring: Set<String>) throws -> [String: (alone: Int, shared: [String: Bool])] {
+            let month = try db.store.usage.buckets(subscriptionIds: [1], month: Self.october, recurringCodes: recurring)
+            var result: [String: (alone: Int, shared: [String: Bool])] = [:]
+            for bucket in month.buckets[1] ?? [] {
+                result[bucket.filterValues["model"] ?? "-"] = (bucket.uniqueAddedAlone, bucket.uniqueValues.mapValues(\.added))
+            }
+            return result
+        }
+        // October: small has u1 (shared with large), u2 alone and added, u3 alone but removed;
+        // large has u1 (shared) and u4 alone.
+        let october = try read(recurring: [])
+        #expect(october["small"]?.alone == 1 && october["small"]?.shared == ["u1": true])
+        #expect(october["large"]?.alone == 1 && october["large"]?.shared == ["u1": true])
+        // Recurring: September's u0 (small) counts too.
+        #expect(try read(recurring: ["seats"])["small"]?.alone == 2)
+    }
+
     // MARK: Rebuilding
 
     @Test func replaceReplacesOnlyTheRollupsOfTheCodesAndSubscriptionsGiven() throws {

@@ -71,7 +71,12 @@ public struct UsageAggregation: Sendable {
                     states[value] = state
                 }
             }
-            let count = states.values.filter(\.added).count
+            var count = states.values.filter(\.added).count
+            for bucket in buckets {
+                let (sum, overflow) = count.addingReportingOverflow(bucket.uniqueAddedAlone)
+                guard !overflow else { throw .tooLarge("the distinct values of metric \(code)") }
+                count = sum
+            }
             // Lago reports the distinct count as the event count too.
             return (ExactDecimal(count), count)
         case .weightedSumAgg:

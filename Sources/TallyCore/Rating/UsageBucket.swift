@@ -16,8 +16,10 @@ public struct UsageBucket: Sendable {
     /// Recurring metrics: the units and events of every month before the period.
     public var unitsBefore: ExactDecimal = .zero
     public var eventsBefore: Int = 0
-    /// Unique-count metrics: each distinct value and its last operation up to the period's end
-    /// (within the period; since the subscription began for a recurring metric).
+    /// Unique-count metrics, up to the period's end (within the period; since the subscription
+    /// began for a recurring metric): how many values found in this bucket only were last added,
+    /// and each value also found in another bucket of the metric, with its last operation here.
+    public var uniqueAddedAlone = 0
     public var uniqueValues: [String: MonthlyUsage.UniqueState] = [:]
 
     public init(code: String, filterValues: [String: String], units: ExactDecimal, eventsCount: Int) {

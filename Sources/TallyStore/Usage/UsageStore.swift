@@ -243,21 +243,37 @@ public struct UsageStore {
             }
         }
 
+        // Each distinct value's last operation per bucket (up to the month, or ever for a recurring
+        // metric). A value found in one bucket only is counted here; one found in several comes
+        // back whole, for `UsageAggregation` to merge within each charge slot.
         struct Unique: Decodable {
-            let subscriptionId: Int64, code: String, filterValues: String, value: String
-            let lastAt: UTCInstant, lastArrival: Int64, added: Bool
+            let subscriptionId: Int64, code: String, filterValues: String, aloneAdded: Int?
+            let value: String?, lastAt: UTCInstant?, lastArrival: Int64?, added: Bool?
         }
         try connection.forEachRow("""
-            SELECT DISTINCT ON (subscription_id, code, filter_values, value)
-                   subscription_id, code, filter_values::text AS filter_values, value, last_at, last_arrival, added
-            FROM event_unique_values
-            WHERE subscription_id = ANY ($1::bigint[]) AND (month = $2::date OR (code = ANY ($3::text[]) AND month < $2::date))
-            ORDER BY subscription_id, code, filter_values, value, last_at DESC, last_arrival DESC
+            WITH latest AS (
+                SELECT DISTINCT ON (subscription_id, code, filter_values, value)
+                       subscription_id, code, filter_values::text AS filter_values, value, last_at, last_arrival, added
+                FROM event_unique_values
+                WHERE subscription_id = ANY ($1::bigint[]) AND (month = $2::date OR (code = ANY ($3::text[]) AND month < $2::date))
+                ORDER BY subscription_id, code, filter_values, value, last_at DESC, last_arrival DESC
+            ), spread AS (
+                SELECT *, count(*) OVER (PARTITION BY subscription_id, code, value) AS buckets FROM latest
+            )
+            SELECT subscription_id, code, filter_values, count(*) FILTER (WHERE added) AS alone_added,
+                   NULL AS value, NULL::timestamptz AS last_at, NULL::bigint AS last_arrival, NULL::boolean AS added
+            FROM spread WHERE buckets = 1 GROUP BY 1, 2, 3
+            UNION ALL
+            SELECT subscription_id, code, filter_values, NULL, value, last_at, last_arrival, added
+            FROM spread WHERE buckets > 1
             """, [subscriptionIds, month.firstDay, recurringCodes.sorted()], as: Unique.self) { row in
             let key = BucketKey(subscriptionId: row.subscriptionId, code: row.code, filterValues: row.filterValues)
             guard var current = bucket(key) else { return }
-            current.uniqueValues[row.value] = MonthlyUsage.UniqueState(
-                last: MonthlyUsage.Latest(at: row.lastAt, arrival: row.lastArrival, value: .zero), added: row.added)
+            if let alone = row.aloneAdded { current.uniqueAddedAlone += alone }
+            if let value = row.value, let at = row.lastAt, let arrival = row.lastArrival, let added = row.added {
+                current.uniqueValues[value] = MonthlyUsage.UniqueState(
+                    last: MonthlyUsage.Latest(at: at, arrival: arrival, value: .zero), added: added)
+            }
             buckets[key] = current
         }
 
