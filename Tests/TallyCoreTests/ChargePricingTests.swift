@@ -233,12 +233,4 @@ enum Pricing {
         #expect(rated.amountDetails.json == Pricing.json(
             #"{"free_units": "0", "paid_units": "0", "per_package_size": 0, "per_package_unit_amount": "0"}"#))
     }
-
-    @Test func packageRatingStillRatesPackages() throws {
-        // The former entry point: 2000001 units at 1 per started million → 3 → 300 cents.
-        let rated = try PackageRating.rate(
-            units: ExactDecimal(2_000_001), eventsCount: 1,
-            properties: PackageProperties(amount: ExactDecimal(1), packageSize: ExactDecimal(1_000_000)), currency: "USD")
-        #expect(rated.amountCents == 300)
-    }
 }

@@ -13,7 +13,8 @@ import TallyCore
     private func rate(
         _ units: String, _ properties: PackageProperties?, currency: String = "USD", events: Int = 1
     ) throws -> RatedCharge {
-        try PackageRating.rate(units: try decimal(units), eventsCount: events, properties: properties, currency: currency)
+        try ChargePricing.rate(SlotUsage(units: try decimal(units), eventsCount: events),
+                               properties: properties.map(ChargeProperties.package), currency: currency)
     }
 
     // MARK: The worked examples of docs/BILLING.md

@@ -55,7 +55,7 @@ extension Charge {
             let (units, count) = try aggregation.aggregate(buckets)
             var values = EventValues.unavailable
             if price?.needsEventValues == true {
-                values = eventValues(slot: index, units: units, count: count, events: events, aggregation: aggregation.metric.aggregationType)
+                values = eventValues(slot: index, count: count, events: events, aggregation: aggregation.metric.aggregationType)
             }
             slots.append(try ChargePricing.rate(
                 SlotUsage(units: units, eventsCount: count, eventValues: values), properties: price, currency: currency))
@@ -67,7 +67,7 @@ extension Charge {
     /// Lago's aggregations give them: 1 per event for counts, each value for sums, none for the
     /// others (their free units are 0, and per-transaction bounds cannot be applied).
     private func eventValues(
-        slot: Int, units: ExactDecimal, count: Int, events: [UsageEventValue], aggregation: AggregationType
+        slot: Int, count: Int, events: [UsageEventValue], aggregation: AggregationType
     ) -> EventValues {
         switch aggregation {
         case .countAgg, .uniqueCountAgg: return .ones(count)

@@ -1,6 +1,6 @@
 /// The priced usage of one charge bucket (a filter, or the charge's default) for one period.
 public struct RatedCharge: Equatable, Sendable {
-    /// Exact sum of the events' aggregation property.
+    /// The slot's units as its metric aggregates them (`UsageAggregation`).
     public let units: ExactDecimal
     public let eventsCount: Int
     /// The charge model's amount in the currency's major unit, unrounded (Lago's `precise_amount`).
@@ -27,20 +27,5 @@ public struct RatedCharge: Equatable, Sendable {
         self.unpriced = unpriced
         self.preciseUnitAmount = preciseUnitAmount
         self.amountDetails = amountDetails
-    }
-}
-
-/// Prices units by package (docs/BILLING.md, rating): `⌈(units − free_units) ÷ package_size⌉ × amount`,
-/// exactly; `ChargePricing` with `.package` properties.
-public enum PackageRating {
-    /// Rates `units` with `properties` in `currency`; nil `properties` is a price of 0 (unpriced usage).
-    /// Throws when the currency is not supported or the amount has no exact 38-digit value or does
-    /// not fit 64-bit minor units.
-    public static func rate(
-        units: ExactDecimal, eventsCount: Int, properties: PackageProperties?, currency: String
-    ) throws(BillingError) -> RatedCharge {
-        try ChargePricing.rate(
-            SlotUsage(units: units, eventsCount: eventsCount), properties: properties.map(ChargeProperties.package),
-            currency: currency)
     }
 }
