@@ -113,35 +113,33 @@ public struct MonthlyUsage {
     public mutating func add(_ event: ValidatedEvent, filterValues: String, arrival: Int64) -> Bool {
         guard let local = months[event.subscriptionId]?.month(of: event.timestamp) else { return false }
         let key = Key(subscriptionId: event.subscriptionId, code: event.code, month: local.month, filterValues: filterValues)
-        let aggregation = metrics[event.code]?.aggregation ?? .sumAgg
-        let latest = Latest(at: event.timestamp, arrival: arrival, value: event.units)
-        var weighted: ExactDecimal?
-        if aggregation == .weightedSumAgg {
-            guard let product = event.units.multiplied(by: ExactDecimal(significand: Int128(event.timestamp.microsecondsSinceEpoch - local.from), scale: 0))
-            else { return false }
-            weighted = product
-        }
+        let metric = metrics[event.code]
         var total = totals[key] ?? Total(units: .zero, events: 0)
         guard let units = total.units.adding(event.units) else { return false }
-        if let weighted {
-            guard let sum = (total.weightedMicros ?? .zero).adding(weighted) else { return false }
-            total.weightedMicros = sum
-        }
         total.units = units
         total.events += 1
-        switch aggregation {
+        switch metric?.aggregation ?? .sumAgg {
+        case .countAgg, .sumAgg: break
         case .maxAgg: total.max = total.max.map { Swift.max($0, event.units) } ?? event.units
-        case .latestAgg: if total.latest.map({ latest.isLater(than: $0) }) ?? true { total.latest = latest }
+        case .latestAgg:
+            let latest = Latest(at: event.timestamp, arrival: arrival, value: event.units)
+            if total.latest.map({ latest.isLater(than: $0) }) ?? true { total.latest = latest }
+        case .weightedSumAgg:
+            let micros = ExactDecimal(significand: Int128(event.timestamp.microsecondsSinceEpoch - local.from), scale: 0)
+            guard let weighted = event.units.multiplied(by: micros),
+                  let sum = (total.weightedMicros ?? .zero).adding(weighted)
+            else { return false }
+            total.weightedMicros = sum
         case .uniqueCountAgg:
-            if let unique = metrics[event.code]?.uniqueValue(of: event) {
+            if let unique = metric?.uniqueValue(of: event) {
                 let uniqueKey = UniqueKey(bucket: key, value: unique.value)
                 let known = uniques[uniqueKey]
                 if known == nil, uniques.count >= uniqueValueLimit { return false }
+                let latest = Latest(at: event.timestamp, arrival: arrival, value: .zero)
                 if known.map({ latest.isLater(than: $0.last) }) ?? true {
                     uniques[uniqueKey] = UniqueState(last: latest, added: unique.adds)
                 }
             }
-        case .countAgg, .sumAgg, .weightedSumAgg: break
         }
         totals[key] = total
         return true
