@@ -25,6 +25,10 @@ enum Tuning {
     /// Records between two checks for SIGINT/SIGTERM while reading an export (a few milliseconds).
     static let interruptionCheckInterval = 1_024
 
+    /// Customers whose usage close reads and rates at once: bounds the memory a month's distinct
+    /// unique-count values take, at a query per month per this many customers.
+    static let closeRatingCustomers = 2_500
+
     /// Invoices committed per transaction by close: a crash loses at most a batch, which the next
     /// close issues again with the same numbers.
     static let closeBatchSize = 2_500

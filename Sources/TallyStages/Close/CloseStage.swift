@@ -67,36 +67,41 @@ public struct CloseStage {
     }
 
     /// Rates each (customer, period) pair from the usage rollups with the current catalog; a pair
-    /// whose usage or fees have no exact billable value is returned apart, with why.
+    /// whose usage or fees have no exact billable value is returned apart, with why. The usage is
+    /// read `Tuning.closeRatingCustomers` pairs at a time, so memory does not grow with the
+    /// customers (unique-count metrics bring their distinct values).
     static func rate(
         _ pairs: [(customer: StoredCatalog.CustomerRecord, period: BillingPeriod)], catalog: StoredCatalog, store: Store
     ) throws -> (rated: [RatedDraft], notIssued: [NotIssued]) {
-        // A rollup's month is the month in its customer's timezone: one query per month serves every timezone.
-        var usage: [CalendarMonth: UsageStore.MonthUsage] = [:]
-        for (month, members) in Dictionary(grouping: pairs, by: \.period.calendarMonth) {
-            let ids = members.flatMap { catalog.activeSubscriptions(of: $0.customer, in: $0.period).map(\.id) }
-            usage[month] = try store.usage.buckets(subscriptionIds: ids, month: month, recurringCodes: catalog.recurringMetricCodes)
-        }
         var rated: [RatedDraft] = []
         var notIssued: [NotIssued] = []
         CrashPoint.closeRating.reach()
-        for (index, (customer, period)) in pairs.enumerated() {
-            if index % 256 == 0 { try Interruption.check() }
-            let month = usage[period.calendarMonth] ?? UsageStore.MonthUsage()
-            do {
-                for subscription in catalog.activeSubscriptions(of: customer, in: period) {
-                    if let reason = month.unreadable[subscription.id] {
-                        throw BillingError("subscription \(subscription.externalId): \(reason)")
+        for start in stride(from: 0, to: pairs.count, by: Tuning.closeRatingCustomers) {
+            let chunk = pairs[start..<min(start + Tuning.closeRatingCustomers, pairs.count)]
+            // A rollup's month is the month in its customer's timezone: one query per month serves every timezone.
+            var usage: [CalendarMonth: UsageStore.MonthUsage] = [:]
+            for (month, members) in Dictionary(grouping: chunk, by: \.period.calendarMonth) {
+                let ids = members.flatMap { catalog.activeSubscriptions(of: $0.customer, in: $0.period).map(\.id) }
+                usage[month] = try store.usage.buckets(subscriptionIds: ids, month: month, recurringCodes: catalog.recurringMetricCodes)
+            }
+            for (offset, (customer, period)) in chunk.enumerated() {
+                if offset % 256 == 0 { try Interruption.check() }
+                let month = usage[period.calendarMonth] ?? UsageStore.MonthUsage()
+                do {
+                    let subscriptions = catalog.activeSubscriptions(of: customer, in: period)
+                    for subscription in subscriptions {
+                        if let reason = month.unreadable[subscription.id] {
+                            throw BillingError("subscription \(subscription.externalId): \(reason)")
+                        }
                     }
+                    let events = try eventValues(of: subscriptions, period: period, catalog: catalog, store: store)
+                    if let draft = try InvoiceDraft.rate(customer: customer, period: period, catalog: catalog, usage: month.buckets,
+                                                         events: events) {
+                        rated.append(draft)
+                    }
+                } catch let error as BillingError {
+                    notIssued.append(NotIssued(customer: customer.externalId, period: period.label, reason: error.description))
                 }
-                let subscriptions = catalog.activeSubscriptions(of: customer, in: period)
-                let events = try eventValues(of: subscriptions, period: period, catalog: catalog, store: store)
-                if let draft = try InvoiceDraft.rate(customer: customer, period: period, catalog: catalog, usage: month.buckets,
-                                                     events: events) {
-                    rated.append(draft)
-                }
-            } catch let error as BillingError {
-                notIssued.append(NotIssued(customer: customer.externalId, period: period.label, reason: error.description))
             }
         }
         return (rated, notIssued)
