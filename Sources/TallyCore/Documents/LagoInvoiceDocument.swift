@@ -107,7 +107,7 @@ public struct LagoInvoiceDocument: Sendable {
             ("total_amount_cents", amount), ("total_amount_currency", .string(invoice.currency)),
             ("units", .string(fee.units.description)), ("events_count", .number(String(fee.eventsCount))),
             ("precise_unit_amount", .string((fee.preciseUnitAmount ?? .zero).description)),
-            ("amount_details", fee.amountDetails?.json ?? .object(JSONObject([]))),
+            ("amount_details", (fee.amountDetails ?? .empty).json),
             ("pay_in_advance", false), ("invoiceable", true),
             ("from_date", .string(fee.from.wholeSecondsDescription)), ("to_date", .string(fee.to.wholeSecondsDescription)),
             ("item", item),

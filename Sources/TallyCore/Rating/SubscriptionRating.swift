@@ -49,34 +49,34 @@ extension Charge {
             slotBuckets[index].append(bucket)
             if index == filters.count { unmatched.append(bucket) }
         }
+        // Each event's slot, found once, for the prices charged per event (percentages with free
+        // units or per-transaction bounds on a sum).
+        var slotEvents: [[ExactDecimal]]?
+        if aggregation.metric.aggregationType == .sumAgg, (filters.map(\.properties) + [properties]).contains(where: { $0?.needsEventValues == true }) {
+            var values = Array(repeating: [ExactDecimal](), count: filters.count + 1)
+            for event in events where event.code == billableMetricCode {
+                values[FilterMatcher.match(event.filterValues, filters: filters) ?? filters.count].append(event.units)
+            }
+            slotEvents = values
+        }
         var slots: [RatedCharge] = []
         for (index, buckets) in slotBuckets.enumerated() {
             let price = index < filters.count ? filters[index].properties : properties
             let (units, count) = try aggregation.aggregate(buckets)
             var values = EventValues.unavailable
             if price?.needsEventValues == true {
-                values = eventValues(slot: index, count: count, events: events, aggregation: aggregation.metric.aggregationType)
+                // As Lago's aggregations give them: 1 per event for counts, each value for sums,
+                // none for the others (their free units are 0; per-transaction bounds cannot apply).
+                switch aggregation.metric.aggregationType {
+                case .countAgg, .uniqueCountAgg: values = .ones(count)
+                case .sumAgg: values = .values(slotEvents?[index] ?? [])
+                case .maxAgg, .latestAgg, .weightedSumAgg: values = .unavailable
+                }
             }
             slots.append(try ChargePricing.rate(
                 SlotUsage(units: units, eventsCount: count, eventValues: values), properties: price, currency: currency))
         }
         return (slots, unmatched)
-    }
-
-    /// What a percentage's running total and per-transaction bounds see of a slot's events, as
-    /// Lago's aggregations give them: 1 per event for counts, each value for sums, none for the
-    /// others (their free units are 0, and per-transaction bounds cannot be applied).
-    private func eventValues(
-        slot: Int, count: Int, events: [UsageEventValue], aggregation: AggregationType
-    ) -> EventValues {
-        switch aggregation {
-        case .countAgg, .uniqueCountAgg: return .ones(count)
-        case .sumAgg:
-            return .values(events.filter {
-                $0.code == billableMetricCode && (FilterMatcher.match($0.filterValues, filters: filters) ?? filters.count) == slot
-            }.map(\.units))
-        case .maxAgg, .latestAgg, .weightedSumAgg: return .unavailable
-        }
     }
 }
 
