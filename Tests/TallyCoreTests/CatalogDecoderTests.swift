@@ -483,4 +483,18 @@ extension JSONValue {
         let catalog = try #require(CatalogFixtures.decode(spec.setting("wallets", to: .array(wallets + [other]))))
         #expect(catalog.wallets.map(\.externalCustomerId) == ["acme", "globex"])
     }
+
+    @Test func aPlanTrialIsDaysToTheMicrosecond() throws {
+        let trial = try #require(CatalogFixtures.decode(spec.setting("plans[0].trial_period", to: .number("14.5"))))
+        #expect(trial.plans[0].trialPeriod == ExactDecimal(decimalString: "14.5"))
+        // 0, as Lago writes "no trial", is none.
+        let none = try #require(CatalogFixtures.decode(spec.setting("plans[0].trial_period", to: .number("0.0"))))
+        #expect(none.plans[0].trialPeriod == nil)
+        #expect(CatalogFixtures.errors(in: spec.setting("plans[0].trial_period", to: .number("-1"))) == [
+            #"plans[0].trial_period: must be a decimal number >= 0 (got "-1")"#,
+        ])
+        #expect(CatalogFixtures.errors(in: spec.setting("plans[0].trial_period", to: .number("0.0000001"))) == [
+            #"plans[0].trial_period: must have at most 5 digits before the decimal point and 6 after it, the most Tally bills exactly (got "0.0000001")"#,
+        ])
+    }
 }

@@ -37,7 +37,6 @@ import Testing
         ("plans[0].pay_in_advance", true, "pay_in_advance true is not supported yet (supported: false)"),
         ("plans[0].amount_currency", "SEK",
          #"amount_currency "SEK" is not supported yet (supported: USD, EUR, GBP, CHF, CAD, AUD, JPY, KRW)"#),
-        ("plans[0].trial_period", 30, "trial_period 30 is not supported yet (supported: 0)"),
         ("plans[0].minimum_commitment", ["amount_cents": 100000],
          #"minimum_commitment {"amount_cents":100000} is not supported yet (supported: null)"#),
         ("plans[0].tax_codes", ["vat_20"], #"tax_codes ["vat_20"] is not supported yet (supported: [])"#),

@@ -10,12 +10,15 @@ extension CatalogDecoder {
         let currency = reader.currency("amount_currency", required: true)
         let interval = reader.choice("interval", of: PlanInterval.self)
         let payInAdvance = reader.flag("pay_in_advance", supportedValue: false)
+        let trialPeriod = reader.optionalDecimal("trial_period", .nonNegative, limit: BillingLimits.trialDays)
         let charges = reader.elements("charges", decodeCharge)
         reader.apply(.plan)
-        guard let code, let name, let amountCents, let currency, let interval, let payInAdvance else { return nil }
+        guard let code, let name, let amountCents, let currency, let interval, let payInAdvance, !trialPeriod.isInvalid
+        else { return nil }
         return Plan(
             code: code, name: name, description: description, amountCents: amountCents, currency: currency,
-            interval: interval, payInAdvance: payInAdvance, charges: charges.map(\.value))
+            interval: interval, payInAdvance: payInAdvance, trialPeriod: trialPeriod.value == .zero ? nil : trialPeriod.value,
+            charges: charges.map(\.value))
     }
 
     private static func decodeCharge(_ reader: inout CatalogObjectReader) -> Charge? {

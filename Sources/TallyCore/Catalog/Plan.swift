@@ -10,6 +10,9 @@ public struct Plan: Codable, Equatable, Sendable {
     public var interval: PlanInterval
     /// Always false for now: fees in advance are refused by the decoder.
     public var payInAdvance: Bool
+    /// Lago's `trial_period`: days, possibly fractional (to the microsecond), from the subscription's
+    /// start during which its fixed fee is not billed; nil for none (docs/BILLING.md, trials).
+    public var trialPeriod: ExactDecimal?
     public var charges: [Charge]
 
     public init(
@@ -20,6 +23,7 @@ public struct Plan: Codable, Equatable, Sendable {
         currency: String,
         interval: PlanInterval = .monthly,
         payInAdvance: Bool = false,
+        trialPeriod: ExactDecimal? = nil,
         charges: [Charge] = []
     ) {
         self.code = code
@@ -29,6 +33,7 @@ public struct Plan: Codable, Equatable, Sendable {
         self.currency = currency
         self.interval = interval
         self.payInAdvance = payInAdvance
+        self.trialPeriod = trialPeriod
         self.charges = charges
     }
 }
@@ -36,4 +41,16 @@ public struct Plan: Codable, Equatable, Sendable {
 /// How often a plan bills. Tally bills calendar months only.
 public enum PlanInterval: String, Codable, Equatable, Sendable, CaseIterable {
     case monthly
+}
+
+extension Plan {
+    /// When the trial of a subscription started at `startedAt` ends: `trial_period` days later, to the
+    /// microsecond. Nil without a trial, or when the end lies beyond what an instant holds.
+    public func trialEnd(startedAt: UTCInstant) -> UTCInstant? {
+        guard let days = trialPeriod, days > .zero,
+              let micros = days.multiplied(by: ExactDecimal(86_400_000_000))?.rounded(scale: 0, .up).int64Value,
+              case (let end, false) = startedAt.microsecondsSinceEpoch.addingReportingOverflow(micros)
+        else { return nil }
+        return UTCInstant(microsecondsSinceEpoch: end)
+    }
 }

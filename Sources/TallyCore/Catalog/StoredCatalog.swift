@@ -62,7 +62,10 @@ public struct StoredCatalog: Sendable {
         public let plan: PlanRecord
         /// `subscription_at`, or when the catalog created the subscription.
         public let startedAt: UTCInstant
+        /// When billing stops: the earlier of the catalog's `ending_at` and `terminatedAt`.
         public let endingAt: UTCInstant?
+        /// When `tally subscription terminate` ended it, if it did.
+        public let terminatedAt: UTCInstant?
         public let createdAt: UTCInstant
 
         public var externalId: String { definition.externalId }
@@ -103,11 +106,13 @@ public struct StoredCatalog: Sendable {
         public let planId: Int64
         public let definition: Subscription
         public let startedAt: UTCInstant
+        /// The earlier of the catalog's `ending_at` and `terminatedAt`.
         public let endingAt: UTCInstant?
+        public let terminatedAt: UTCInstant?
         public let createdAt: UTCInstant
 
         public init(id: Int64, lagoId: String, customerId: Int64, planId: Int64, definition: Subscription,
-                    startedAt: UTCInstant, endingAt: UTCInstant?, createdAt: UTCInstant) {
+                    startedAt: UTCInstant, endingAt: UTCInstant?, terminatedAt: UTCInstant? = nil, createdAt: UTCInstant) {
             self.id = id
             self.lagoId = lagoId
             self.customerId = customerId
@@ -115,6 +120,7 @@ public struct StoredCatalog: Sendable {
             self.definition = definition
             self.startedAt = startedAt
             self.endingAt = endingAt
+            self.terminatedAt = terminatedAt
             self.createdAt = createdAt
         }
     }
@@ -168,7 +174,7 @@ public struct StoredCatalog: Sendable {
             }
             records.append(SubscriptionRecord(
                 id: row.id, lagoId: row.lagoId, customerId: row.customerId, definition: row.definition, plan: plan,
-                startedAt: row.startedAt, endingAt: row.endingAt, createdAt: row.createdAt))
+                startedAt: row.startedAt, endingAt: row.endingAt, terminatedAt: row.terminatedAt, createdAt: row.createdAt))
         }
         self.subscriptions = records
         subscriptionIndex = Dictionary(records.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { $1 })

@@ -53,7 +53,7 @@ public struct LagoInvoiceDocument: Sendable {
             ("voided_at", header.voidedAt.map { .string($0.wholeSecondsDescription) } ?? .null),
             ("created_at", .string(header.createdAt.wholeSecondsDescription)),
             ("customer", Self.customer(customer)),
-            ("subscriptions", .array(subscriptions.map { Self.subscription($0, customer: customer) })),
+            ("subscriptions", .array(subscriptions.map { Self.subscription($0, customer: customer, asOf: header.createdAt) })),
             ("fees", .array(invoice.fees.map { fee in
                 Self.fee(fee, invoice: header, customer: customer, externalSubscriptionId: externalIds[fee.subscriptionId] ?? "")
             })),
@@ -75,13 +75,22 @@ public struct LagoInvoiceDocument: Sendable {
         ]))
     }
 
-    private static func subscription(_ subscription: StoredCatalog.SubscriptionRecord, customer: StoredCatalog.CustomerRecord) -> JSONValue {
+    /// The subscription as it stood when the invoice was issued (`asOf`): terminated once its end has passed.
+    private static func subscription(
+        _ subscription: StoredCatalog.SubscriptionRecord, customer: StoredCatalog.CustomerRecord, asOf: UTCInstant
+    ) -> JSONValue {
         let startedAt = JSONValue.string(subscription.startedAt.wholeSecondsDescription)
+        let ended = subscription.endingAt.map { $0 <= asOf } ?? false
+        func instant(_ value: UTCInstant?) -> JSONValue { value.map { .string($0.wholeSecondsDescription) } ?? .null }
         return .object(JSONObject([
             ("lago_id", .string(subscription.lagoId)), ("external_id", .string(subscription.externalId)),
             ("lago_customer_id", .string(customer.lagoId)), ("external_customer_id", .string(customer.externalId)),
-            ("plan_code", .string(subscription.plan.definition.code)), ("status", "active"), ("billing_time", "calendar"),
+            ("plan_code", .string(subscription.plan.definition.code)), ("status", ended ? "terminated" : "active"),
+            ("billing_time", "calendar"),
             ("subscription_at", startedAt), ("started_at", startedAt),
+            ("ending_at", instant(subscription.definition.endingAt)),
+            ("terminated_at", instant(ended ? subscription.endingAt : nil)),
+            ("trial_ended_at", instant(subscription.plan.definition.trialEnd(startedAt: subscription.startedAt).flatMap { $0 <= asOf ? $0 : nil })),
             ("created_at", .string(subscription.createdAt.wholeSecondsDescription)),
         ]))
     }

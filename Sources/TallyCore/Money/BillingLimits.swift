@@ -34,6 +34,9 @@ public enum BillingLimits {
     /// `free_units` and `package_size`: whole numbers.
     public static let unitCount = Digits(integerDigits: 15, fractionDigits: 0)
 
+    /// A plan's `trial_period`, in days: six decimals keep its end on a whole microsecond.
+    public static let trialDays = Digits(integerDigits: 5, fractionDigits: 6)
+
     /// A plan's `amount_cents`.
     public static let planAmountCents: ClosedRange<Int64> = 0...999_999_999_999_999
 

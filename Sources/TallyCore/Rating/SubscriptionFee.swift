@@ -1,16 +1,26 @@
-/// The plan's fixed fee for one period, billed in arrears (docs/BILLING.md: billing periods, the
-/// prorated plan fee).
+/// The plan's fixed fee for one period, billed in arrears (docs/BILLING.md: the prorated plan fee).
 public enum SubscriptionFee {
-    /// The fee in minor units: the full `planAmountCents` when the subscription started before the period,
-    /// prorated in its first period, 0 when it starts after the period.
+    /// The fee in minor units for the part of `period` the subscription is billed for: from the latest
+    /// of the period's start, the subscription's start and its trial's end, to the earliest of the
+    /// period's end and the subscription's end. 0 when that part is empty or the trial lasts past it,
+    /// the full `planAmountCents` when it covers the whole month.
     ///
-    /// Proration counts whole local days in the period's timezone, the start day included:
-    /// `(days in month − start day + 1) × planAmountCents ÷ days in month`, rounded half away from zero.
-    public static func amountCents(planAmountCents: Int64, period: BillingPeriod, subscriptionStart: UTCInstant) throws(BillingError) -> Int64 {
-        guard planAmountCents != 0, subscriptionStart <= period.to else { return 0 }
-        guard subscriptionStart >= period.from else { return planAmountCents }
+    /// Proration counts whole local days in the period's timezone, both end days included (Lago's
+    /// `date_diff_with_timezone`): `days billed × planAmountCents ÷ days in month`, rounded half away
+    /// from zero.
+    public static func amountCents(
+        planAmountCents: Int64, period: BillingPeriod, startedAt: UTCInstant, endingAt: UTCInstant?, trialEnd: UTCInstant? = nil
+    ) throws(BillingError) -> Int64 {
+        let to = endingAt.map { min(period.to, $0) } ?? period.to
+        var from = max(period.from, startedAt)
+        guard planAmountCents != 0, from <= to else { return 0 }
+        if let trialEnd {
+            // Lago: nothing while the trial lasts to the end; otherwise billing starts on its last day.
+            guard trialEnd < to else { return 0 }
+            from = max(from, trialEnd)
+        }
         let daysInMonth = period.daysInMonth
-        let daysBilled = daysInMonth - period.localDay(of: subscriptionStart) + 1
+        let daysBilled = period.localDay(of: to) - period.localDay(of: from) + 1
         // days × cents < 31 × 2^63 fits 38 digits, and the prorated fee is at most the full one, so this
         // division always has a result that fits Int64.
         guard let prorated = (ExactDecimal(daysBilled) * ExactDecimal(significand: Int128(planAmountCents), scale: 0))

@@ -134,7 +134,9 @@ public enum SubscriptionRating {
             }
         }
 
-        let feeCents = try SubscriptionFee.amountCents(planAmountCents: plan.amountCents, period: period, subscriptionStart: startedAt)
+        let feeCents = try SubscriptionFee.amountCents(
+            planAmountCents: plan.amountCents, period: period, startedAt: startedAt, endingAt: endingAt,
+            trialEnd: plan.trialEnd(startedAt: startedAt))
         if feeCents > 0 {
             let scale = Currency.minorUnitScale(currency: plan.currency) ?? 2
             fees.append(DraftFee(

@@ -39,7 +39,7 @@ public struct CatalogStore {
         }
         struct SubscriptionRow: Decodable {
             let id: Int64; let lagoId: String; let customerId: Int64; let planId: Int64; let definition: String
-            let startedAt: UTCInstant; let endingAt: UTCInstant?; let createdAt: UTCInstant
+            let startedAt: UTCInstant; let endingAt: UTCInstant?; let terminatedAt: UTCInstant?; let createdAt: UTCInstant
         }
         struct WalletRow: Decodable { let id: Int64; let customerId: Int64; let definition: String }
 
@@ -74,13 +74,14 @@ public struct CatalogStore {
              createdAt: row.createdAt, updatedAt: row.updatedAt)
         }
         let subscriptions = try connection.query("""
-            SELECT id, lago_id, customer_id, plan_id, definition::text AS definition, started_at, ending_at, created_at
+            SELECT id, lago_id, customer_id, plan_id, definition::text AS definition, started_at,
+                   least(ending_at, terminated_at) AS ending_at, terminated_at, created_at
             FROM subscriptions
             """, as: SubscriptionRow.self).map { row in
             StoredCatalog.SubscriptionRow(
                 id: row.id, lagoId: row.lagoId, customerId: row.customerId, planId: row.planId,
                 definition: try Self.decode(Subscription.self, row.definition, table: "subscription", key: String(row.id)),
-                startedAt: row.startedAt, endingAt: row.endingAt, createdAt: row.createdAt)
+                startedAt: row.startedAt, endingAt: row.endingAt, terminatedAt: row.terminatedAt, createdAt: row.createdAt)
         }
         let wallets = try connection.query("SELECT id, customer_id, definition::text AS definition FROM wallets ORDER BY id", as: WalletRow.self)
             .map { row in
@@ -149,6 +150,12 @@ public struct CatalogStore {
             WHERE customers.definition IS DISTINCT FROM excluded.definition
             RETURNING id, (xmax = 0) AS inserted
             """, [customer.externalId, try Self.json(customer), customer.currency, customer.timezone]))
+    }
+
+    /// Ends the subscription `id` at `instant` (`tally subscription terminate`), apart from the
+    /// catalog's `ending_at`, which a later apply may rewrite.
+    public func terminate(subscriptionId id: Int64, at instant: UTCInstant) throws {
+        _ = try connection.execute("UPDATE subscriptions SET terminated_at = $2, updated_at = now() WHERE id = $1", [id, instant])
     }
 
     /// Saves a subscription by its external id, starting at `startedAt`.

@@ -246,6 +246,13 @@ public struct EventStore {
         try connection.queryValue("SELECT EXISTS (SELECT 1 FROM events WHERE code = $1) AS stored", [code], column: "stored")
     }
 
+    /// How many events of subscription `subscriptionId` are stored with a timestamp after `instant`.
+    public func countEvents(subscriptionId: Int64, after instant: UTCInstant) throws -> Int {
+        try connection.queryValue("""
+            SELECT count(*)::bigint AS stored FROM events WHERE subscription_id = $1 AND "timestamp" > $2
+            """, [subscriptionId, instant], column: "stored")
+    }
+
     /// Streams the stored events of the metrics `codes` and of the subscriptions `subscriptionIds`,
     /// as validated events with their arrival (`MonthlyUsage.arrival`), in no particular order.
     public func forEachEvent(codes: [String], subscriptionIds: [Int64], _ body: (ValidatedEvent, _ arrival: Int64) throws -> Void) throws {
