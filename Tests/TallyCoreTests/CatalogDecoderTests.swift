@@ -497,4 +497,35 @@ extension JSONValue {
             #"plans[0].trial_period: must have at most 5 digits before the decimal point and 6 after it, the most Tally bills exactly (got "0.0000001")"#,
         ])
     }
+
+    @Test func planOverridesAreReadInThePlansModelsAndAppliedOverIt() throws {
+        let overrides: JSONValue = [
+            "amount_cents": 2500, "trial_period": 0, "invoice_display_name": "Acme deal",
+            "charges": [["billable_metric_code": "ai_tokens", "properties": ["amount": "0.5", "package_size": 1000000],
+                         "invoice_display_name": "Tokens (Acme)"]],
+        ]
+        let catalog = try #require(CatalogFixtures.decode(spec
+            .setting("plans[0].trial_period", to: 7)
+            .setting("subscriptions[0].plan_overrides", to: overrides)))
+        let plan = catalog.plans[0].overridden(by: catalog.subscriptions[0].planOverrides)
+        #expect(plan.amountCents == 2500)
+        #expect(plan.trialPeriod == nil)
+        // The default price is the override's, in the charge's model; its filters are the plan's.
+        #expect(plan.charges[0].properties?.packageProperties?.amount == ExactDecimal(decimalString: "0.5"))
+        #expect(plan.charges[0].invoiceDisplayName == "Tokens (Acme)")
+        #expect(plan.charges[0].filters == catalog.plans[0].charges[0].filters)
+        // The plan itself is untouched.
+        #expect(catalog.plans[0].amountCents == 0 && catalog.plans[0].trialPeriod == ExactDecimal(7))
+    }
+
+    @Test func aPlanOverrideNamesItsChargeByMetricCode() throws {
+        #expect(CatalogFixtures.errors(in: spec.setting("subscriptions[0].plan_overrides", to: ["charges": [["id": "abc"]]])) == [
+            "subscriptions[0].plan_overrides.charges[0].id: name the charge by billable_metric_code instead: "
+                + "the ids Lago gives charges are not known to a catalog file",
+        ])
+        // What Tally does not bill on a plan is refused in its overrides too.
+        #expect(CatalogFixtures.errors(in: spec.setting("subscriptions[0].plan_overrides", to: ["usage_thresholds": [["amount_cents": 1000]]])) == [
+            #"subscriptions[0].plan_overrides.usage_thresholds: usage_thresholds [{"amount_cents":1000}] is not supported yet (supported: [])"#,
+        ])
+    }
 }

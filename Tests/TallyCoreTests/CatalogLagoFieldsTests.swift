@@ -63,8 +63,6 @@ import Testing
          "invoice_grace_period 3 is not supported yet (supported: 0)"),
         ("subscriptions[0].billing_time", "anniversary",
          #"billing_time "anniversary" is not supported yet (supported: calendar)"#),
-        ("subscriptions[0].plan_overrides", ["amount_cents": 0],
-         #"plan_overrides {"amount_cents":0} is not supported yet (supported: null)"#),
         ("wallets[0].expiration_at", "2027-01-01T00:00:00Z",
          #"expiration_at "2027-01-01T00:00:00Z" is not supported yet (supported: null)"#),
         ("wallets[0].recurring_transaction_rules", [["trigger": "interval"]],

@@ -131,3 +131,78 @@ extension CatalogDecoder {
         }
     }
 }
+
+// MARK: - Plan overrides
+
+extension CatalogDecoder {
+    /// A subscription's `plan_overrides` of `plan`: its prices are read in the models of `plan`'s charges.
+    static func decodePlanOverrides(_ reader: inout CatalogObjectReader, plan: Plan) -> PlanOverrides? {
+        var amountCents: Int64?
+        if let value = reader.object["amount_cents"], value != .null {
+            amountCents = reader.integer("amount_cents", in: BillingLimits.planAmountCents)
+        } else {
+            reader.skip("amount_cents")
+        }
+        if let currency = reader.currency("amount_currency", required: false), currency != plan.currency {
+            reader.fail("amount_currency", "must be the plan's currency, \(plan.currency) (got \(CatalogPath.quoted(currency))): "
+                + "a subscription is billed in its plan's currency")
+        }
+        let name = reader.optionalString("name")
+        let description = reader.optionalString("description")
+        let trialPeriod = reader.optionalDecimal("trial_period", .nonNegative, limit: BillingLimits.trialDays)
+        let charges = reader.elements("charges") { decodeChargeOverride(&$0, plan: plan) }
+        reader.apply(.planOverrides)
+        let chargesPath = reader.path(of: "charges")
+        var firstIndexByMetric: [String: Int] = [:]
+        for (index, charge) in charges {
+            if let first = firstIndexByMetric[charge.billableMetricCode] {
+                reader.log.add(at: CatalogPath.element(chargesPath, index),
+                               "overrides the charge of \(CatalogPath.quoted(charge.billableMetricCode)) again "
+                                + "(first at \(CatalogPath.element(chargesPath, first)))")
+            } else {
+                firstIndexByMetric[charge.billableMetricCode] = index
+            }
+        }
+        guard !trialPeriod.isInvalid else { return nil }
+        return PlanOverrides(amountCents: amountCents, name: name, description: description, trialPeriod: trialPeriod.value,
+                             charges: charges.map(\.value))
+    }
+
+    /// One overridden charge, named by its metric's code as the plan's charges are.
+    private static func decodeChargeOverride(_ reader: inout CatalogObjectReader, plan: Plan) -> ChargeOverride? {
+        if reader.has("id") {
+            reader.fail("id", "name the charge by billable_metric_code instead: the ids Lago gives charges are not known "
+                + "to a catalog file")
+            for key in reader.object.keys { reader.skip(key) }
+            return nil
+        }
+        guard let metricCode = decodeChargeMetricCode(&reader) else { return nil }
+        let charges = plan.charges.filter { $0.billableMetricCode == metricCode }
+        // Without its charge, the override's other fields cannot be read: only the reason is reported.
+        if charges.count != 1 { for key in reader.object.keys { reader.skip(key) } }
+        guard let charge = charges.first else {
+            reader.fail(reader.has("billable_metric_code") ? "billable_metric_code" : "billable_metric_id",
+                        "plan \(CatalogPath.quoted(plan.code)) has no charge on \(CatalogPath.quoted(metricCode))")
+            return nil
+        }
+        guard charges.count == 1 else {
+            reader.fail(reader.has("billable_metric_code") ? "billable_metric_code" : "billable_metric_id",
+                        "plan \(CatalogPath.quoted(plan.code)) has \(charges.count) charges on \(CatalogPath.quoted(metricCode)), "
+                            + "which an override cannot tell apart")
+            return nil
+        }
+        let invoiceDisplayName = reader.optionalString("invoice_display_name")
+        let properties = reader.nested("properties", required: false) { decodeChargeProperties(&$0, model: charge.chargeModel) }
+        var filters: [ChargeFilter]?
+        if let value = reader.object["filters"], value != .null {
+            let decoded = reader.elements("filters") { decodeChargeFilter(&$0, model: charge.chargeModel) }
+            reportFiltersWithSameConditions(decoded, at: reader.path(of: "filters"), log: reader.log)
+            filters = decoded.map(\.value)
+        } else {
+            reader.skip("filters")
+        }
+        reader.apply(.chargeOverride)
+        return ChargeOverride(billableMetricCode: metricCode, invoiceDisplayName: invoiceDisplayName, properties: properties,
+                              filters: filters)
+    }
+}

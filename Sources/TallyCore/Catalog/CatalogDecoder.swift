@@ -7,12 +7,14 @@ public enum CatalogDecoder {
     /// The sections a catalog document may have.
     public static let sectionKeys = ["organization", "billable_metrics", "plans", "customers", "subscriptions", "wallets"]
 
-    /// Decodes `document`, read from `file` (named in every error).
-    public static func decode(_ document: JSONValue, file: String) throws(CatalogErrors) -> Catalog {
+    /// Decodes `document`, read from `file` (named in every error). `storedPlans` (by code) are the
+    /// plans a subscription's `plan_overrides` may override when the file does not define its plan:
+    /// an override's prices are read in the model of the charge it overrides.
+    public static func decode(_ document: JSONValue, file: String, storedPlans: [String: Plan] = [:]) throws(CatalogErrors) -> Catalog {
         let log = CatalogErrorLog(file: file)
         reportNULs(in: document, at: "", log: log)
         guard log.errors.isEmpty else { throw CatalogErrors(errors: log.errors) }
-        let catalog = decode(document, log: log)
+        let catalog = decode(document, log: log, storedPlans: storedPlans)
         guard let catalog, log.errors.isEmpty else { throw CatalogErrors(errors: log.errors) }
         return catalog
     }
@@ -38,7 +40,7 @@ public enum CatalogDecoder {
         }
     }
 
-    private static func decode(_ document: JSONValue, log: CatalogErrorLog) -> Catalog? {
+    private static func decode(_ document: JSONValue, log: CatalogErrorLog, storedPlans: [String: Plan]) -> Catalog? {
         guard case .object(let root) = document else {
             log.add(at: "", "a catalog must be a JSON object (got \(document.kindName))")
             return nil
@@ -51,16 +53,21 @@ public enum CatalogDecoder {
             organization = CatalogObjectReader.read(
                 unwrapped(value, wrapper: "organization"), path: "organization", log: log, decodeOrganization)
         }
+        let billableMetrics = decodeSection(
+            root, "billable_metrics", wrapper: "billable_metric", log: log,
+            identity: .init(field: "code") { quotedString($0["code"]).map { "billable metric code \($0)" } },
+            decodeBillableMetric)
+        let plans = decodeSection(
+            root, "plans", wrapper: "plan", log: log,
+            identity: .init(field: "code") { quotedString($0["code"]).map { "plan code \($0)" } },
+            decodePlan)
+        // A subscription's plan: the file's first, then the stored one.
+        var plansByCode = storedPlans
+        for plan in plans.reversed() { plansByCode[plan.code] = plan }
         return Catalog(
             organization: organization,
-            billableMetrics: decodeSection(
-                root, "billable_metrics", wrapper: "billable_metric", log: log,
-                identity: .init(field: "code") { quotedString($0["code"]).map { "billable metric code \($0)" } },
-                decodeBillableMetric),
-            plans: decodeSection(
-                root, "plans", wrapper: "plan", log: log,
-                identity: .init(field: "code") { quotedString($0["code"]).map { "plan code \($0)" } },
-                decodePlan),
+            billableMetrics: billableMetrics,
+            plans: plans,
             customers: decodeSection(
                 root, "customers", wrapper: "customer", log: log,
                 identity: .init(field: "external_id") { quotedString($0["external_id"]).map { "customer external_id \($0)" } },
@@ -68,7 +75,7 @@ public enum CatalogDecoder {
             subscriptions: decodeSection(
                 root, "subscriptions", wrapper: "subscription", log: log,
                 identity: .init(field: "external_id") { quotedString($0["external_id"]).map { "subscription external_id \($0)" } },
-                decodeSubscription),
+                { decodeSubscription(&$0, plans: plansByCode) }),
             wallets: decodeSection(
                 root, "wallets", wrapper: "wallet", log: log,
                 identity: .init(field: "name") { object in

@@ -59,12 +59,23 @@ private struct ReferenceCheck {
                          "\(charge.chargeModel.rawValue) cannot price billable metric \(CatalogPath.quoted(metric.code)): "
                             + "a percentage of a latest_agg value has no meaning (Lago refuses it too)")
                 }
-                for (filterIndex, filter) in charge.filters.enumerated() {
-                    let valuesPath = "\(chargePath).filters[\(filterIndex)].values"
-                    for condition in filter.values {
-                        checkCondition(condition, of: metric, at: CatalogPath.member(valuesPath, condition.key))
-                    }
-                }
+                checkFilters(charge.filters, of: metric, at: chargePath)
+            }
+        }
+        // Overridden filters, of charges whose metric the plan's own check has found.
+        for (index, subscription) in catalog.subscriptions.enumerated() {
+            for (chargeIndex, charge) in (subscription.planOverrides?.charges ?? []).enumerated() {
+                guard let filters = charge.filters, let metric = metrics[charge.billableMetricCode] else { continue }
+                checkFilters(filters, of: metric, at: "subscriptions[\(index)].plan_overrides.charges[\(chargeIndex)]")
+            }
+        }
+    }
+
+    private mutating func checkFilters(_ filters: [ChargeFilter], of metric: BillableMetric, at chargePath: String) {
+        for (filterIndex, filter) in filters.enumerated() {
+            let valuesPath = "\(chargePath).filters[\(filterIndex)].values"
+            for condition in filter.values {
+                checkCondition(condition, of: metric, at: CatalogPath.member(valuesPath, condition.key))
             }
         }
     }

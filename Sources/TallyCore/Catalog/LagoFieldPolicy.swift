@@ -102,7 +102,28 @@ struct LagoFieldPolicy: Sendable {
         descriptive: ["lago_id", "lago_customer_id", "created_at"],
         unsupported: [
             .init("billing_time", neutral: .oneOf(["calendar"])),
-            .init("plan_overrides", neutral: .null),
+        ]
+    )
+
+    /// A subscription's `plan_overrides`: the plan fields Lago lets a subscription override.
+    static let planOverrides = LagoFieldPolicy(
+        descriptive: ["invoice_display_name"],
+        unsupported: [
+            .init("minimum_commitment", neutral: .null),
+            .init("usage_thresholds", neutral: .emptyList),
+            .init("fixed_charges", neutral: .emptyList),
+            .init("taxes", neutral: .emptyList),
+            .init("tax_codes", neutral: .emptyList),
+        ]
+    )
+
+    /// One charge of `plan_overrides`.
+    static let chargeOverride = LagoFieldPolicy(
+        descriptive: [],
+        unsupported: [
+            .init("applied_pricing_unit", neutral: .null),
+            .init("taxes", neutral: .emptyList),
+            .init("tax_codes", neutral: .emptyList),
         ]
     )
 

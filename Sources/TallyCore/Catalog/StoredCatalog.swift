@@ -70,6 +70,9 @@ public struct StoredCatalog: Sendable {
 
         public var externalId: String { definition.externalId }
 
+        /// The plan the subscription is rated with: its plan with its `plan_overrides` applied.
+        public var ratedPlan: Plan { plan.definition.overridden(by: definition.planOverrides) }
+
         /// Whether the subscription is live at some instant of `period`.
         public func isActive(in period: BillingPeriod) -> Bool {
             startedAt <= period.to && (endingAt.map { $0 >= period.from } ?? true)

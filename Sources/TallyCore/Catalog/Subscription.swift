@@ -8,6 +8,8 @@ public struct Subscription: Codable, Equatable, Sendable {
     public var subscriptionAt: UTCInstant?
     /// When billing stops; after `subscriptionAt` when both are set.
     public var endingAt: UTCInstant?
+    /// Lago's `plan_overrides`: what this subscription pays differently from its plan.
+    public var planOverrides: PlanOverrides?
 
     public init(
         externalId: String,
@@ -15,7 +17,8 @@ public struct Subscription: Codable, Equatable, Sendable {
         planCode: String,
         name: String? = nil,
         subscriptionAt: UTCInstant? = nil,
-        endingAt: UTCInstant? = nil
+        endingAt: UTCInstant? = nil,
+        planOverrides: PlanOverrides? = nil
     ) {
         self.externalId = externalId
         self.externalCustomerId = externalCustomerId
@@ -23,5 +26,6 @@ public struct Subscription: Codable, Equatable, Sendable {
         self.name = name
         self.subscriptionAt = subscriptionAt
         self.endingAt = endingAt
+        self.planOverrides = planOverrides
     }
 }

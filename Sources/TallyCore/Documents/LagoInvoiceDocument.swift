@@ -90,7 +90,7 @@ public struct LagoInvoiceDocument: Sendable {
             ("subscription_at", startedAt), ("started_at", startedAt),
             ("ending_at", instant(subscription.definition.endingAt)),
             ("terminated_at", instant(ended ? subscription.endingAt : nil)),
-            ("trial_ended_at", instant(subscription.plan.definition.trialEnd(startedAt: subscription.startedAt).flatMap { $0 <= asOf ? $0 : nil })),
+            ("trial_ended_at", instant(subscription.ratedPlan.trialEnd(startedAt: subscription.startedAt).flatMap { $0 <= asOf ? $0 : nil })),
             ("created_at", .string(subscription.createdAt.wholeSecondsDescription)),
         ]))
     }

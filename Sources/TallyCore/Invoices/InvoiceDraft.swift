@@ -46,7 +46,7 @@ public struct InvoiceDraft: Sendable {
         var unpriced: [UnpricedUsage] = []
         for subscription in subscriptions {
             let rated = try SubscriptionRating.fees(
-                subscription: subscription.definition, plan: subscription.plan.definition, startedAt: subscription.startedAt,
+                subscription: subscription.definition, plan: subscription.ratedPlan, startedAt: subscription.startedAt,
                 endingAt: subscription.endingAt, period: period, usage: usage[subscription.id] ?? [],
                 events: events[subscription.id] ?? [],
                 metrics: catalog.metricDefinitions)

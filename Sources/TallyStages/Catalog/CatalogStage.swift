@@ -24,11 +24,13 @@ public struct CatalogApplyReport: Sendable {
 public enum CatalogStage {
     public static func apply(file path: String, to database: TallyDatabase, now: UTCInstant) throws -> CatalogApplyReport {
         let name = URL(fileURLWithPath: path).lastPathComponent
-        let catalog = try decode(file: path, name: name)
         let store = database.store
         return try store.transaction {
             try store.catalog.lockForApply()
             let stored = try store.catalog.load()
+            // Overrides of a stored plan are read in its charges' models.
+            let storedPlans = Dictionary(stored.plans.values.map { ($0.definition.code, $0.definition) }, uniquingKeysWith: { $1 })
+            let catalog = try decode(file: path, name: name, storedPlans: storedPlans)
             let errors = CatalogValidator.checkReferences(catalog, file: name, stored: stored.names)
                 + (try checkTimezones(catalog, file: name, store: store, now: now))
             guard errors.isEmpty else { throw CatalogErrors(errors: errors) }
@@ -39,7 +41,7 @@ public enum CatalogStage {
         }
     }
 
-    static func decode(file path: String, name: String) throws -> Catalog {
+    static func decode(file path: String, name: String, storedPlans: [String: Plan]) throws -> Catalog {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -57,7 +59,7 @@ public enum CatalogStage {
             let (line, column) = position(of: error.offset, in: text)
             throw CatalogErrors(errors: [CatalogError(file: name, path: "$", message: "line \(line), column \(column): \(error.reason)")])
         }
-        return try CatalogDecoder.decode(document, file: name)
+        return try CatalogDecoder.decode(document, file: name, storedPlans: storedPlans)
     }
 
     private static func position(of offset: Int, in data: Data) -> (line: Int, column: Int) {

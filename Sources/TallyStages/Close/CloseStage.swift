@@ -115,7 +115,7 @@ public struct CloseStage {
     ) throws -> [Int64: [UsageEventValue]] {
         var values: [Int64: [UsageEventValue]] = [:]
         for subscription in subscriptions {
-            let codes = subscription.plan.definition.metricsPricedPerEvent
+            let codes = subscription.ratedPlan.metricsPricedPerEvent
             guard !codes.isEmpty else { continue }
             let window = SubscriptionRating.chargesWindow(period: period, startedAt: subscription.startedAt, endingAt: subscription.endingAt)
             for code in codes.sorted() {

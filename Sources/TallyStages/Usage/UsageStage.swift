@@ -54,18 +54,18 @@ public struct UsageStage {
         }
         var charges: [ChargeUsage] = []
         for subscription in active {
-            let plan = subscription.plan
-            for (charge, chargeLagoId) in zip(plan.definition.charges, plan.chargeLagoIds) {
+            let plan = subscription.ratedPlan
+            for (charge, chargeLagoId) in zip(plan.charges, subscription.plan.chargeLagoIds) {
                 guard let metric = catalog.metrics[charge.billableMetricCode] else {
                     // Catalog apply refuses a charge on an unknown metric and never deletes one.
-                    throw UsageError(kind: .unknown, description: "plan \(plan.definition.code) charges metric \(charge.billableMetricCode), which is not stored")
+                    throw UsageError(kind: .unknown, description: "plan \(plan.code) charges metric \(charge.billableMetricCode), which is not stored")
                 }
                 let window = SubscriptionRating.chargesWindow(
                     period: period, startedAt: subscription.startedAt, endingAt: subscription.endingAt)
                 charges.append(try Self.rated(ChargeUsage(
                     charge: charge, usage: usage.buckets[subscription.id] ?? [], events: events[subscription.id] ?? [],
                     aggregation: UsageAggregation(metric: metric.definition, period: period, from: window.from, to: window.to),
-                    currency: plan.definition.currency,
+                    currency: plan.currency,
                     externalSubscriptionId: subscription.externalId, chargeLagoId: chargeLagoId,
                     metric: ChargeUsage.Metric(lagoId: metric.lagoId, name: metric.definition.name, code: metric.definition.code,
                                                aggregationType: metric.definition.aggregationType.rawValue))))
