@@ -262,7 +262,7 @@ public enum Schema {
             -- How a fee's amount was reached (Lago's amount_details) and its amount per unit.
             ALTER TABLE fees ADD COLUMN amount_details jsonb, ADD COLUMN precise_unit_amount numeric;
             """),
-        Migration(version: 8, name: "subscriptions terminated from the command line", sql: """
+        Migration(version: 9, name: "subscriptions terminated from the command line", sql: """
             -- Set by `tally subscription terminate`, apart from the catalog's ending_at, so that applying a
             -- catalog file again does not undo a termination. A subscription ends at the earlier of the two.
             ALTER TABLE subscriptions ADD COLUMN terminated_at timestamptz;
