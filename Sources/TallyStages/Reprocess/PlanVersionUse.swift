@@ -8,6 +8,11 @@ public struct PlanVersionUse: Sendable, Equatable, CustomStringConvertible {
         public let planCode: String
         public let number: Int
 
+        public init(planCode: String, number: Int) {
+            self.planCode = planCode
+            self.number = number
+        }
+
         public var description: String { "plan \(planCode) version \(number)" }
 
         /// "version 2" beside a version of the same plan, else "plan basic version 2".
@@ -25,6 +30,13 @@ public struct PlanVersionUse: Sendable, Equatable, CustomStringConvertible {
     public let firstClosed: Version?
     /// `--reprice`: the current version was used whatever the invoice was rated with.
     public let repriced: Bool
+
+    public init(used: Version, current: Version, firstClosed: Version?, repriced: Bool) {
+        self.used = used
+        self.current = current
+        self.firstClosed = firstClosed
+        self.repriced = repriced
+    }
 
     /// `plan pro version 2 (as first closed; version 3 is current: --reprice to use it)`.
     public var description: String {
