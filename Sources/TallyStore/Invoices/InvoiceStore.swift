@@ -79,9 +79,18 @@ public struct InvoiceStore {
         try connection.copyIn("""
             COPY invoice_subscriptions (invoice_id, subscription_id, plan_id, plan_version, plan_definition) FROM STDIN
             """) { copy in
+            // Most subscriptions share a few plans: each definition is encoded once.
+            var encoded: [Int64: (plan: RatingPlan, json: String)] = [:]
             for (id, invoice) in zip(ids, issued) {
                 for (subscriptionId, plan) in invoice.draft.plans.sorted(by: { $0.key < $1.key }) {
-                    try copy.writeRow([id, subscriptionId, plan.planId, plan.version, try CatalogStore.json(plan.definition)])
+                    let json: String
+                    if let known = encoded[plan.planId], known.plan == plan {
+                        json = known.json
+                    } else {
+                        json = try CatalogStore.json(plan.definition)
+                        encoded[plan.planId] = (plan, json)
+                    }
+                    try copy.writeRow([id, subscriptionId, plan.planId, plan.version, json])
                 }
             }
         }
