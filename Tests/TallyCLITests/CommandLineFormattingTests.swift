@@ -68,6 +68,11 @@ import TallyCore
 
     // MARK: Reprocess's lines
 
+    @Test func repriceIsAFlagOfReprocessOffByDefault() throws {
+        #expect(try Reprocess.parse(["--period", "2026-10", "--reprice", "--dry-run"]).reprice)
+        #expect(try !Reprocess.parse(["--period", "2026-10", "--dry-run"]).reprice)
+    }
+
     func line(
         _ subscription: String, type: String = "charge", code: String = "ai_tokens", displayName: String? = nil,
         filters: [FilterCondition]? = nil, units: Int, events: Int, cents: Int64

@@ -78,6 +78,24 @@ import TallyPostgres
         #expect(try catalog.load().plans[id]?.definition == euro)
     }
 
+    @Test func eachChangedPlanDefinitionIsKeptAsTheNextVersion() throws {
+        let db = try TestStore()
+        let catalog = db.store.catalog
+        _ = try catalog.save(Self.metric)
+        let created = try catalog.save(Self.plan("pro"))
+        #expect(created.version == 1)
+        let id = try #require(created.id)
+        #expect(try catalog.save(Self.plan("pro")).version == nil, "an identical definition keeps no version")
+        let changed = Self.plan("pro", amount: 5)
+        #expect(try catalog.save(changed).version == 2)
+        #expect(try catalog.save(Self.plan("basic")).version == 1, "versions count per plan")
+
+        #expect(try catalog.load().plans[id]?.version == 2)
+        #expect(try catalog.load().plans[id]?.current == RatingPlan(planId: id, version: 2, definition: changed))
+        #expect(try catalog.version(1, ofPlans: [id]) == [id: RatingPlan(planId: id, version: 1, definition: Self.plan("pro"))])
+        #expect(try catalog.version(3, ofPlans: [id]).isEmpty)
+    }
+
     @Test func aCustomerIsSavedByExternalIdAndKeepsItsIdWhenUpdated() throws {
         let db = try TestStore()
         let catalog = db.store.catalog

@@ -10,6 +10,7 @@ import TallyPostgres
     static let tables = [
         "organization", "billable_metrics", "plans", "customers", "subscriptions", "wallets", "wallet_transactions",
         "ingests", "events", "event_rollups", "invoices", "fees", "runs", "run_stages", "schema_migrations",
+        "plan_versions", "invoice_subscriptions",
     ]
 
     @Test func aFreshDatabaseMigratesToTheLatestVersion() throws {
@@ -103,6 +104,26 @@ import TallyPostgres
         #expect(try db.scalar("""
             SELECT count(*) FROM information_schema.columns WHERE table_name = 'events' AND column_name IN ('id', 'raw')
             """) == "0", "migration 4 dropped the events' id and raw columns")
+    }
+
+    /// Migration 8 keeps each plan stored before it as its version 1, with the definition it had.
+    @Test func plansStoredBeforeVersionsWereKeptBecomeTheirVersion1() throws {
+        let db = try TestStore(migrated: false)
+        try Self.migrateByHand(db, through: 7)
+        try db.raw.executeScript(#"""
+            INSERT INTO plans (id, code, currency, definition) VALUES
+                (1, 'pro', 'USD', '{"code": "pro", "amount_cents": 1000}'), (2, 'basic', 'EUR', '{"code": "basic", "amount_cents": 0}');
+            """#, operation: "filling a version-7 database")
+
+        #expect(try db.store.migrate() == Array(8...Schema.latestVersion))
+
+        #expect(try db.rows("""
+            SELECT plan_id::text, version::text, definition::text FROM plan_versions ORDER BY plan_id, version
+            """).map { $0.map { $0 ?? "NULL" } } == [
+            ["1", "1", #"{"code": "pro", "amount_cents": 1000}"#],
+            ["2", "1", #"{"code": "basic", "amount_cents": 0}"#],
+        ])
+        #expect(try db.count("invoice_subscriptions") == 0)
     }
 
     /// Applies migrations 1...`version` the way an older tally left them: each one's SQL, recorded

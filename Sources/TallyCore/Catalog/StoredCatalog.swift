@@ -20,12 +20,15 @@ public struct StoredCatalog: Sendable {
         /// One per charge, in plan order: charges have no ids of their own, so these are derived
         /// from the plan's `lagoId` and the charge's index, and stay the same from run to run.
         public let chargeLagoIds: [String]
+        /// The version `definition` is: 1 as first applied, one more for each apply that changed it.
+        public let version: Int
 
-        public init(id: Int64, lagoId: String, definition: Plan, chargeLagoIds: [String]) {
+        public init(id: Int64, lagoId: String, definition: Plan, chargeLagoIds: [String], version: Int = 1) {
             self.id = id
             self.lagoId = lagoId
             self.definition = definition
             self.chargeLagoIds = chargeLagoIds
+            self.version = version
         }
     }
 

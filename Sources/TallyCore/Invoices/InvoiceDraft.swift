@@ -15,12 +15,18 @@ public struct InvoiceDraft: Sendable {
     public let period: BillingPeriod
     public let currency: String
     public let fees: [Line]
+    /// The plan each subscription was rated with, by subscription id: what the invoice records, and
+    /// what a reprocess rates with again.
+    public let plans: [Int64: RatingPlan]
 
-    public init(customer: StoredCatalog.CustomerRecord, period: BillingPeriod, currency: String, fees: [Line]) {
+    public init(
+        customer: StoredCatalog.CustomerRecord, period: BillingPeriod, currency: String, fees: [Line], plans: [Int64: RatingPlan] = [:]
+    ) {
         self.customer = customer
         self.period = period
         self.currency = currency
         self.fees = fees
+        self.plans = plans
     }
 
     /// The wallet debits this invoice takes from `wallets` and the totals they leave.
@@ -34,27 +40,31 @@ public struct InvoiceDraft: Sendable {
     /// Rates `customer`'s `period` with the current catalog from its subscriptions' usage buckets
     /// (`usage`, by subscription id, and the `events` of metrics priced per event,
     /// `Plan.metricsPricedPerEvent`): what close issues, and what reprocess compares a stored
-    /// invoice with. Nil when the customer has no subscription live in the period; throws when a
-    /// figure has no exact billable value.
+    /// invoice with. Each subscription is rated with its plan in `plans` (by subscription id), else
+    /// with its plan's current version; the draft keeps which. Nil when the customer has no
+    /// subscription live in the period; throws when a figure has no exact billable value.
     public static func rate(
         customer: StoredCatalog.CustomerRecord, period: BillingPeriod, catalog: StoredCatalog, usage: [Int64: [UsageBucket]],
-        events: [Int64: [UsageEventValue]] = [:]
+        events: [Int64: [UsageEventValue]] = [:], plans: [Int64: RatingPlan] = [:]
     ) throws(BillingError) -> RatedDraft? {
         let subscriptions = catalog.activeSubscriptions(of: customer, in: period)
         guard let first = subscriptions.first else { return nil }
         var fees: [Line] = []
         var unpriced: [UnpricedUsage] = []
+        var used: [Int64: RatingPlan] = [:]
         for subscription in subscriptions {
+            let plan = plans[subscription.id] ?? subscription.currentRatingPlan
+            used[subscription.id] = plan
             let rated = try SubscriptionRating.fees(
-                subscription: subscription.definition, plan: subscription.ratedPlan, startedAt: subscription.startedAt,
+                subscription: subscription.definition, plan: plan.definition, startedAt: subscription.startedAt,
                 endingAt: subscription.endingAt, period: period, usage: usage[subscription.id] ?? [],
                 events: events[subscription.id] ?? [],
                 metrics: catalog.metricDefinitions)
             fees += rated.fees.map { Line(subscriptionId: subscription.id, fee: $0) }
             unpriced += rated.unpriced
         }
-        let currency = customer.definition.currency ?? first.plan.definition.currency
-        return RatedDraft(draft: InvoiceDraft(customer: customer, period: period, currency: currency, fees: fees),
+        let currency = customer.definition.currency ?? (used[first.id] ?? first.currentRatingPlan).definition.currency
+        return RatedDraft(draft: InvoiceDraft(customer: customer, period: period, currency: currency, fees: fees, plans: used),
                           unpriced: unpriced)
     }
 }

@@ -2,11 +2,14 @@ import Foundation
 import TallyCore
 import TallyStore
 
-/// What applying a catalog changed: object names ("plan mistral") created and updated.
+/// What applying a catalog changed: object names ("plan mistral") created and updated; a changed
+/// plan's name says its new version ("plan mistral: now version 2").
 public struct CatalogApplyReport: Sendable {
     public var created: [String] = []
     public var updated: [String] = []
     public var unchanged = 0
+    /// The version each plan created or changed by this apply now has, by plan code.
+    public var planVersions: [String: Int] = [:]
 
     public var changedNothing: Bool { created.isEmpty && updated.isEmpty }
 
@@ -143,8 +146,13 @@ private struct CatalogWriter {
         }
         var planIds = Dictionary(stored.plans.values.map { ($0.definition.code, $0.id) }, uniquingKeysWith: { $1 })
         for plan in catalog.plans {
-            let (change, id) = try catalogStore.save(plan)
-            report.record(change, "plan \(plan.code)")
+            let (change, id, version) = try catalogStore.save(plan)
+            if let version {
+                report.planVersions[plan.code] = version
+                report.record(change, change == .updated ? "plan \(plan.code): now version \(version)" : "plan \(plan.code)")
+            } else {
+                report.record(change, "plan \(plan.code)")
+            }
             if let id { planIds[plan.code] = id }
         }
         var customerIds = Dictionary(stored.customers.map { ($0.externalId, $0.id) }, uniquingKeysWith: { $1 })

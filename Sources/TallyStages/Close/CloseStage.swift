@@ -66,12 +66,14 @@ public struct CloseStage {
         return summary
     }
 
-    /// Rates each (customer, period) pair from the usage rollups with the current catalog; a pair
-    /// whose usage or fees have no exact billable value is returned apart, with why. The usage is
-    /// read `Tuning.closeRatingCustomers` pairs at a time, so memory does not grow with the
-    /// customers (unique-count metrics bring their distinct values).
+    /// Rates each (customer, period) pair from the usage rollups with the current catalog, each
+    /// subscription with its plan in `plans(customer id)` (by subscription id) or else its plan's
+    /// current version; a pair whose usage or fees have no exact billable value is returned apart,
+    /// with why. The usage is read `Tuning.closeRatingCustomers` pairs at a time, so memory does not
+    /// grow with the customers (unique-count metrics bring their distinct values).
     static func rate(
-        _ pairs: [(customer: StoredCatalog.CustomerRecord, period: BillingPeriod)], catalog: StoredCatalog, store: Store
+        _ pairs: [(customer: StoredCatalog.CustomerRecord, period: BillingPeriod)], catalog: StoredCatalog, store: Store,
+        plans: (Int64) -> [Int64: RatingPlan] = { _ in [:] }
     ) throws -> (rated: [RatedDraft], notIssued: [NotIssued]) {
         var rated: [RatedDraft] = []
         var notIssued: [NotIssued] = []
@@ -94,9 +96,10 @@ public struct CloseStage {
                             throw BillingError("subscription \(subscription.externalId): \(reason)")
                         }
                     }
-                    let events = try eventValues(of: subscriptions, period: period, catalog: catalog, store: store)
+                    let chosen = plans(customer.id)
+                    let events = try eventValues(of: subscriptions, plans: chosen, period: period, catalog: catalog, store: store)
                     if let draft = try InvoiceDraft.rate(customer: customer, period: period, catalog: catalog, usage: month.buckets,
-                                                         events: events) {
+                                                         events: events, plans: chosen) {
                         rated.append(draft)
                     }
                 } catch let error as BillingError {
@@ -107,15 +110,17 @@ public struct CloseStage {
         return (rated, notIssued)
     }
 
-    /// The event values, in time order, of the metrics that `subscriptions`' plans price per event
-    /// (`Plan.metricsPricedPerEvent`), by subscription id: the only events close reads. Within the
-    /// charges' part of `period`; for a recurring metric, since the subscription began.
+    /// The event values, in time order, of the metrics that `subscriptions`' plans (in `plans`, by
+    /// subscription id, else the current one) price per event (`Plan.metricsPricedPerEvent`), by
+    /// subscription id: the only events close reads. Within the charges' part of `period`; for a
+    /// recurring metric, since the subscription began.
     static func eventValues(
-        of subscriptions: [StoredCatalog.SubscriptionRecord], period: BillingPeriod, catalog: StoredCatalog, store: Store
+        of subscriptions: [StoredCatalog.SubscriptionRecord], plans: [Int64: RatingPlan] = [:], period: BillingPeriod,
+        catalog: StoredCatalog, store: Store
     ) throws -> [Int64: [UsageEventValue]] {
         var values: [Int64: [UsageEventValue]] = [:]
         for subscription in subscriptions {
-            let codes = subscription.ratedPlan.metricsPricedPerEvent
+            let codes = (plans[subscription.id] ?? subscription.currentRatingPlan).definition.metricsPricedPerEvent
             guard !codes.isEmpty else { continue }
             let window = SubscriptionRating.chargesWindow(period: period, startedAt: subscription.startedAt, endingAt: subscription.endingAt)
             for code in codes.sorted() {

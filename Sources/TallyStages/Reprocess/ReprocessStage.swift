@@ -9,6 +9,8 @@ public enum ReprocessError: Error, CustomStringConvertible {
     case periodNotClosed(String)
     /// Invoices to void were voided by someone else between reading and writing them.
     case invoicesChanged(period: String)
+    /// A plan has no version 1 to rate an invoice from before plan versions were kept with.
+    case firstPlanVersionMissing(plan: String)
 
     public var description: String {
         switch self {
@@ -18,12 +20,16 @@ public enum ReprocessError: Error, CustomStringConvertible {
             "period \(period) is not closed for any customer, so there is nothing to reprocess: run tally close --period \(period) first"
         case .invoicesChanged(let period):
             "invoices of \(period) were voided by another process while reprocessing; nothing was changed: run tally reprocess again"
+        case .firstPlanVersionMissing(let plan):
+            "plan \(plan) has no version 1 in plan_versions, which invoices issued before plan versions were kept are rated with: "
+                + "nothing was changed; run tally reprocess --reprice to rate with its current version"
         }
     }
 }
 
 /// `tally reprocess`: re-rates a closed period from the usage rollups, which hold every stored
-/// event, late ones included, with the current catalog, exactly as close would rate it now.
+/// event, late ones included, with the current catalog but the plan versions the period was first
+/// closed with (the current ones with `reprice`).
 ///
 /// An invoice whose fee lines come out the same stays as it is. Every other one is replaced in one
 /// transaction: the old invoice is voided (it keeps its number), the wallet credits it took are
@@ -45,6 +51,9 @@ public struct ReprocessStage {
         let fees: [FeeLine]
         /// Credits taken net of any returned, per wallet, in the order they were taken.
         let credits: [WalletCredits]
+        /// The plan each subscription was rated with, by subscription id; empty for an invoice
+        /// issued before plan versions were kept.
+        let plans: [Int64: RatingPlan]
 
         var header: InvoiceRecord.Header { record.header }
     }
@@ -57,14 +66,24 @@ public struct ReprocessStage {
         let unpriced: [UnpricedUsage]
         let changes: [FeeChange]
         let newAmounts: InvoiceAmounts
+        let plans: [PlanVersionUse]
+    }
+
+    /// The plans a customer's subscriptions are re-rated with, and how the summary names them.
+    struct PlanChoice {
+        var plans: [Int64: RatingPlan] = [:]
+        var uses: [PlanVersionUse] = []
     }
 
     /// Reprocesses the calendar month `year`-`month` for every customer with a live invoice for it,
-    /// or only for the customer whose external id is `customer`.
-    public func reprocess(year: Int, month: Int, customer externalId: String? = nil, dryRun: Bool = false) throws -> ReprocessSummary {
+    /// or only for the customer whose external id is `customer`. Each subscription keeps the plan
+    /// version its live invoice was rated with, unless `reprice`, which rates with the current ones.
+    public func reprocess(
+        year: Int, month: Int, customer externalId: String? = nil, dryRun: Bool = false, reprice: Bool = false
+    ) throws -> ReprocessSummary {
         let label = CalendarMonth(year: year, month: month).label
         let catalog = try store.catalog.load()
-        var summary = ReprocessSummary(period: label, dryRun: dryRun)
+        var summary = ReprocessSummary(period: label, dryRun: dryRun, reprice: reprice)
         var customers = catalog.customers
         if let externalId {
             customers = customers.filter { $0.externalId == externalId }
@@ -83,7 +102,7 @@ public struct ReprocessStage {
             }
         }
 
-        let (plans, unrated) = try compare(pairs, catalog: catalog)
+        let (plans, unrated) = try compare(pairs, catalog: catalog, choices: try ratingPlans(pairs, catalog: catalog, reprice: reprice))
         summary.notReprocessed = unrated
         let changed = plans.filter { !$0.changes.isEmpty }
         var issued: [Int64: IssuedInvoice] = [:]
@@ -104,7 +123,7 @@ public struct ReprocessStage {
                 customer: plan.draft.customer.externalId, period: label,
                 currency: plan.changes.isEmpty ? invoice.currency : plan.draft.currency,
                 outcome: outcome, oldNumber: invoice.number, newNumber: reissued?.number, old: invoice.amounts, new: new,
-                changes: plan.changes))
+                changes: plan.changes, plans: plan.plans))
             if !plan.changes.isEmpty { summary.unpriced += plan.unpriced }
         }
         if !dryRun {
@@ -115,13 +134,54 @@ public struct ReprocessStage {
 
     // MARK: Comparing
 
-    /// Re-rates each customer's period and compares the result with its live invoice. An invoice
-    /// whose re-rating has no exact billable value is returned apart, with why.
+    /// The plan each subscription of each pair is re-rated with, by customer id. Without `reprice`,
+    /// a subscription on the live invoice keeps the plan it was rated with (version 1 of its plan
+    /// when the invoice was issued before versions were kept), and one not on it takes its plan's
+    /// current version; with `reprice`, every subscription takes its plan's current version.
+    private func ratingPlans(
+        _ pairs: [(customer: StoredCatalog.CustomerRecord, period: BillingPeriod, invoice: LiveInvoice)], catalog: StoredCatalog,
+        reprice: Bool
+    ) throws -> [Int64: PlanChoice] {
+        let unrecorded = pairs.filter { $0.invoice.plans.isEmpty }
+            .flatMap { catalog.activeSubscriptions(of: $0.customer, in: $0.period).map(\.plan.id) }
+        let firstVersions = unrecorded.isEmpty ? [:] : try store.catalog.version(1, ofPlans: Array(Set(unrecorded)))
+        func named(_ plan: RatingPlan) -> PlanVersionUse.Version {
+            PlanVersionUse.Version(planCode: catalog.plans[plan.planId]?.definition.code ?? plan.definition.code, number: plan.version)
+        }
+        var choices: [Int64: PlanChoice] = [:]
+        for (customer, period, invoice) in pairs {
+            var choice = PlanChoice()
+            for subscription in catalog.activeSubscriptions(of: customer, in: period) {
+                let current = subscription.currentRatingPlan
+                var firstClosed = invoice.plans[subscription.id]
+                if invoice.plans.isEmpty {
+                    guard let first = firstVersions[subscription.plan.id] else {
+                        throw ReprocessError.firstPlanVersionMissing(plan: subscription.plan.definition.code)
+                    }
+                    // The subscription's overrides apply over that version, as close applied them.
+                    firstClosed = RatingPlan(planId: first.planId, version: first.version,
+                                             definition: first.definition.overridden(by: subscription.definition.planOverrides))
+                }
+                let used = reprice ? current : firstClosed ?? current
+                choice.plans[subscription.id] = used
+                let use = PlanVersionUse(used: named(used), current: named(current), firstClosed: firstClosed.map(named), repriced: reprice)
+                if !choice.uses.contains(use) { choice.uses.append(use) }
+            }
+            choice.uses.sort { ($0.used.planCode, $0.used.number) < ($1.used.planCode, $1.used.number) }
+            choices[customer.id] = choice
+        }
+        return choices
+    }
+
+    /// Re-rates each customer's period with the plans of `choices` and compares the result with its
+    /// live invoice. An invoice whose re-rating has no exact billable value is returned apart, with why.
     private func compare(
-        _ pairs: [(customer: StoredCatalog.CustomerRecord, period: BillingPeriod, invoice: LiveInvoice)], catalog: StoredCatalog
+        _ pairs: [(customer: StoredCatalog.CustomerRecord, period: BillingPeriod, invoice: LiveInvoice)], catalog: StoredCatalog,
+        choices: [Int64: PlanChoice]
     ) throws -> (plans: [InvoicePlan], notRated: [NotIssued]) {
         let billable = pairs.filter { !catalog.activeSubscriptions(of: $0.customer, in: $0.period).isEmpty }
-        let (drafts, notRated) = try CloseStage.rate(billable.map { ($0.customer, $0.period) }, catalog: catalog, store: store)
+        let (drafts, notRated) = try CloseStage.rate(billable.map { ($0.customer, $0.period) }, catalog: catalog, store: store,
+                                                     plans: { choices[$0]?.plans ?? [:] })
         var rated: [Int64: RatedDraft] = [:]
         for draft in drafts { rated[draft.draft.customer.id] = draft }
         let unrated = Set(notRated.map(\.customer))
@@ -139,7 +199,8 @@ public struct ReprocessStage {
                 // The credits are applied as the writer will apply them once the old invoice's are returned.
                 let balances = try (wallets[customer.id] ?? []).map { try $0.returning(invoice.credits) }
                 plans.append(InvoicePlan(invoice: invoice, draft: draft, unpriced: rating.unpriced, changes: changes,
-                                         newAmounts: InvoiceAmounts(try draft.settle(against: balances).totals)))
+                                         newAmounts: InvoiceAmounts(try draft.settle(against: balances).totals),
+                                         plans: choices[customer.id]?.uses ?? []))
             } catch {
                 failed.append(NotIssued(customer: customer.externalId, period: period.label, reason: "\(error)"))
             }
@@ -152,12 +213,14 @@ public struct ReprocessStage {
         let records = try store.invoices.live(period: period)
         guard !records.isEmpty else { return [:] }
         let credits = try store.wallets.creditsTaken(invoiceIds: records.map(\.header.id))
+        let plans = try store.invoices.ratedPlans(invoiceIds: records.map(\.header.id))
         var invoices: [Int64: LiveInvoice] = [:]
         for record in records {
             let fees = record.fees.map { fee in
                 fee.line(externalSubscriptionId: catalog.subscription(id: fee.subscriptionId)?.externalId ?? String(fee.subscriptionId))
             }
-            invoices[record.header.customerId] = LiveInvoice(record: record, fees: fees, credits: credits[record.header.id] ?? [])
+            invoices[record.header.customerId] = LiveInvoice(record: record, fees: fees, credits: credits[record.header.id] ?? [],
+                                                             plans: plans[record.header.id] ?? [:])
         }
         return invoices
     }

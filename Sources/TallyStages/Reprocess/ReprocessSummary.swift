@@ -24,6 +24,9 @@ public struct ReprocessedInvoice: Sendable {
     public let new: InvoiceAmounts
     /// The fee lines that differ; empty when unchanged.
     public let changes: [FeeChange]
+    /// The plan versions the invoice's subscriptions were re-rated with, one per distinct use, by
+    /// plan code.
+    public let plans: [PlanVersionUse]
 
     /// The invoice that stands once the command is done.
     public var number: String { newNumber ?? oldNumber }
@@ -33,6 +36,8 @@ public struct ReprocessedInvoice: Sendable {
 public struct ReprocessSummary: Sendable {
     public let period: String
     public let dryRun: Bool
+    /// `--reprice`: rated with the current plan versions instead of those the period was first closed with.
+    public let reprice: Bool
     /// Invoice by invoice, in customer order.
     public var invoices: [ReprocessedInvoice] = []
     /// Customers with usage to bill in the period but no invoice for it: `tally close` comes first.
@@ -44,9 +49,10 @@ public struct ReprocessSummary: Sendable {
     public var unpriced: [UnpricedUsage] = []
     public var filesWritten: [String] = []
 
-    init(period: String, dryRun: Bool) {
+    init(period: String, dryRun: Bool, reprice: Bool = false) {
         self.period = period
         self.dryRun = dryRun
+        self.reprice = reprice
     }
 
     public var json: JSONValue {
@@ -54,6 +60,7 @@ public struct ReprocessSummary: Sendable {
         return .object(JSONObject([
             ("period", .string(period)),
             ("dry_run", .bool(dryRun)),
+            ("reprice", .bool(reprice)),
             ("invoices", .array(invoices.map { invoice in
                 .object(JSONObject([
                     ("customer", .string(invoice.customer)), ("period", .string(invoice.period)),
@@ -66,6 +73,7 @@ public struct ReprocessSummary: Sendable {
                     ("new_prepaid_credit_amount_cents", cents(invoice.new.prepaidCreditAmountCents)),
                     ("old_total_amount_cents", cents(invoice.old.totalAmountCents)),
                     ("new_total_amount_cents", cents(invoice.new.totalAmountCents)),
+                    ("plans", .array(invoice.plans.map(\.json))),
                     ("changes", .array(invoice.changes.map { change in
                         .object(JSONObject([
                             ("change", .string(change.kind.rawValue)),

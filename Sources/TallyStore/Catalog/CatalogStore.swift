@@ -32,7 +32,7 @@ public struct CatalogStore {
     public func load() throws -> StoredCatalog {
         struct Definition: Decodable { let definition: String }
         struct MetricRow: Decodable { let lagoId: String; let definition: String }
-        struct PlanRow: Decodable { let id: Int64; let lagoId: String; let definition: String; let chargeLagoIds: String }
+        struct PlanRow: Decodable { let id: Int64; let lagoId: String; let definition: String; let chargeLagoIds: String; let version: Int? }
         struct CustomerRow: Decodable {
             let id: Int64; let lagoId: String; let sequentialId: Int; let definition: String
             let createdAt: UTCInstant; let updatedAt: UTCInstant
@@ -56,15 +56,19 @@ public struct CatalogStore {
                    coalesce((SELECT json_agg(md5(p.lago_id::text || ':' || i)::uuid ORDER BY i)
                              FROM generate_series(0, CASE jsonb_typeof(p.definition -> 'charges')
                                                      WHEN 'array' THEN jsonb_array_length(p.definition -> 'charges') ELSE 0 END - 1) i),
-                            '[]')::text AS charge_lago_ids
+                            '[]')::text AS charge_lago_ids,
+                   (SELECT max(v.version) FROM plan_versions v WHERE v.plan_id = p.id) AS version
             FROM plans p
             """, as: PlanRow.self).map { row in
             let plan = try Self.decode(Plan.self, row.definition, table: "plan", key: String(row.id))
             guard case .array(let ids)? = try? JSONParser.parse(row.chargeLagoIds), ids.count == plan.charges.count else {
                 throw UnreadableDefinition(table: "plan", key: plan.code, reason: "its charges have no ids")
             }
+            guard let version = row.version else {
+                throw UnreadableDefinition(table: "plan", key: plan.code, reason: "it has no row in plan_versions")
+            }
             return StoredCatalog.PlanRecord(id: row.id, lagoId: row.lagoId, definition: plan,
-                                            chargeLagoIds: ids.map { $0.stringValue ?? "" })
+                                            chargeLagoIds: ids.map { $0.stringValue ?? "" }, version: version)
         }
         let customers = try connection.query("""
             SELECT id, lago_id, sequential_id, definition::text AS definition, created_at, updated_at FROM customers
@@ -129,14 +133,41 @@ public struct CatalogStore {
             """, [metric.code, try Self.json(metric), metric.fieldName, metric.filters.map(\.key)]))
     }
 
-    /// Saves a plan by its code; returns its id when it was written.
-    public func save(_ plan: Plan) throws -> (change: Change, id: Int64?) {
-        try upsertedWithId(connection.queryFirst("""
+    /// Saves a plan by its code and keeps the definition as the plan's next version (1 when it is
+    /// created); an identical definition writes nothing. Returns its id and new version when it was
+    /// written.
+    public func save(_ plan: Plan) throws -> (change: Change, id: Int64?, version: Int?) {
+        let (change, id) = try upsertedWithId(connection.queryFirst("""
             INSERT INTO plans (code, definition, currency) VALUES ($1, $2::jsonb, $3)
             ON CONFLICT (code) DO UPDATE SET definition = excluded.definition, currency = excluded.currency, updated_at = now()
             WHERE plans.definition IS DISTINCT FROM excluded.definition
             RETURNING id, (xmax = 0) AS inserted
             """, [plan.code, try Self.json(plan), plan.currency]))
+        guard let id else { return (change, nil, nil) }
+        // Applies hold the catalog lock, so the next number is this one's to take.
+        let version: Int = try connection.queryValue("""
+            INSERT INTO plan_versions (plan_id, version, definition)
+            SELECT p.id, coalesce((SELECT max(v.version) FROM plan_versions v WHERE v.plan_id = p.id), 0) + 1, p.definition
+            FROM plans p WHERE p.id = $1
+            RETURNING version
+            """, [id], column: "version")
+        return (change, id, version)
+    }
+
+    /// Version `version` of each plan of `planIds` that has one, by plan id.
+    public func version(_ version: Int, ofPlans planIds: [Int64]) throws -> [Int64: RatingPlan] {
+        struct Row: Decodable { let planId: Int64; let version: Int; let definition: String }
+        let rows = try connection.query("""
+            SELECT plan_id, version, definition::text AS definition FROM plan_versions
+            WHERE plan_id = ANY ($1::bigint[]) AND version = $2
+            """, [planIds, version], as: Row.self)
+        var plans: [Int64: RatingPlan] = [:]
+        for row in rows {
+            plans[row.planId] = RatingPlan(
+                planId: row.planId, version: row.version,
+                definition: try Self.decode(Plan.self, row.definition, table: "plan version", key: "\(row.planId) v\(row.version)"))
+        }
+        return plans
     }
 
     /// Saves a customer by its external id; a new one gets the next sequential id. Returns its id

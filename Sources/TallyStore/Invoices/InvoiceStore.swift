@@ -28,8 +28,9 @@ public struct InvoiceStore {
         return Dictionary(rows.map { ($0.customerId, $0.sequence) }, uniquingKeysWith: max)
     }
 
-    /// Writes `issued` (numbered and settled by `InvoiceIssuer`): each invoice with its fees and
-    /// its wallet debits, by COPY. Returns the invoices' ids, in order.
+    /// Writes `issued` (numbered and settled by `InvoiceIssuer`): each invoice with its fees, the
+    /// plan each subscription was rated with, and its wallet debits, by COPY. Returns the invoices'
+    /// ids, in order.
     @discardableResult
     public func insert(_ issued: [IssuedDraft]) throws -> [Int64] {
         guard !issued.isEmpty else { return [] }
@@ -72,6 +73,24 @@ public struct InvoiceStore {
                         fee.preciseAmount, fee.amountCents, fee.unpriced, fee.from, fee.to, position,
                         fee.preciseUnitAmount, fee.amountDetails.json.serialized,
                     ])
+                }
+            }
+        }
+        try connection.copyIn("""
+            COPY invoice_subscriptions (invoice_id, subscription_id, plan_id, plan_version, plan_definition) FROM STDIN
+            """) { copy in
+            // Most subscriptions share a few plans: each definition is encoded once.
+            var encoded: [Int64: (plan: RatingPlan, json: String)] = [:]
+            for (id, invoice) in zip(ids, issued) {
+                for (subscriptionId, plan) in invoice.draft.plans.sorted(by: { $0.key < $1.key }) {
+                    let json: String
+                    if let known = encoded[plan.planId], known.plan == plan {
+                        json = known.json
+                    } else {
+                        json = try CatalogStore.json(plan.definition)
+                        encoded[plan.planId] = (plan, json)
+                    }
+                    try copy.writeRow([id, subscriptionId, plan.planId, plan.version, json])
                 }
             }
         }
@@ -118,6 +137,23 @@ public struct InvoiceStore {
     /// Every invoice of `period` (`YYYY-MM`) but those numbered `excluded`, with their fees, in number order.
     public func records(period: String, excluding excluded: [String]) throws -> [InvoiceRecord] {
         try read(Self.ofPeriodExcept, [period, excluded])
+    }
+
+    /// The plan each subscription of the invoices `invoiceIds` was rated with, by invoice id then
+    /// subscription id. Invoices issued before plan versions were kept (schema version 8) have none.
+    public func ratedPlans(invoiceIds: [Int64]) throws -> [Int64: [Int64: RatingPlan]] {
+        struct Row: Decodable { let invoiceId: Int64; let subscriptionId: Int64; let planId: Int64; let planVersion: Int; let planDefinition: String }
+        var plans: [Int64: [Int64: RatingPlan]] = [:]
+        for row in try connection.query("""
+            SELECT invoice_id, subscription_id, plan_id, plan_version, plan_definition::text AS plan_definition
+            FROM invoice_subscriptions WHERE invoice_id = ANY ($1::bigint[])
+            """, [invoiceIds], as: Row.self) {
+            let definition = try CatalogStore.decode(Plan.self, row.planDefinition, table: "invoice subscription",
+                                                     key: "invoice \(row.invoiceId), subscription \(row.subscriptionId)")
+            plans[row.invoiceId, default: [:]][row.subscriptionId] = RatingPlan(planId: row.planId, version: row.planVersion,
+                                                                                 definition: definition)
+        }
+        return plans
     }
 
     /// Every invoice of `period`, voided ones included, in number order.

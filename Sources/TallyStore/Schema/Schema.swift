@@ -262,6 +262,29 @@ public enum Schema {
             -- How a fee's amount was reached (Lago's amount_details) and its amount per unit.
             ALTER TABLE fees ADD COLUMN amount_details jsonb, ADD COLUMN precise_unit_amount numeric;
             """),
+        Migration(version: 8, name: "plan versions, and the plan each invoiced subscription was rated with", sql: """
+            -- Every definition a plan has had: version 1 as first applied, one more for each apply that
+            -- changed it. Plans stored before this migration start at version 1, their definition then.
+            CREATE TABLE plan_versions (
+                plan_id bigint NOT NULL REFERENCES plans,
+                version integer NOT NULL CHECK (version >= 1),
+                definition jsonb NOT NULL,
+                applied_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (plan_id, version)
+            );
+            INSERT INTO plan_versions (plan_id, version, definition, applied_at) SELECT id, 1, definition, updated_at FROM plans;
+            -- The plan each subscription of an invoice was rated with: its version and the definition
+            -- rating used, which reprocess rates with again. Written with the invoice, by COPY, so no
+            -- foreign keys (as fees, migration 5). Invoices issued before this migration have no rows.
+            CREATE TABLE invoice_subscriptions (
+                invoice_id bigint NOT NULL,
+                subscription_id bigint NOT NULL,
+                plan_id bigint NOT NULL,
+                plan_version integer NOT NULL,
+                plan_definition jsonb NOT NULL,
+                PRIMARY KEY (invoice_id, subscription_id)
+            );
+            """),
         Migration(version: 9, name: "subscriptions terminated from the command line", sql: """
             -- Set by `tally subscription terminate`, apart from the catalog's ending_at, so that applying a
             -- catalog file again does not undo a termination. A subscription ends at the earlier of the two.

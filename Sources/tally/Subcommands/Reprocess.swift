@@ -9,7 +9,9 @@ struct Reprocess: ParsableCommand {
         discussion: """
             An invoice whose fees come out the same stays as it is. Any other is voided (it keeps its number), \
             its wallet credits are returned, and a new invoice is issued with the customer's next number. \
-            --dry-run prints the difference, invoice by invoice, and writes nothing.
+            Each subscription is rated with the plan version the period was first closed with; --reprice rates \
+            with the current ones. --dry-run prints the difference and the plan versions, invoice by invoice, \
+            and writes nothing.
             """)
     @OptionGroup var global: GlobalOptions
     @Option(help: ArgumentHelp("The calendar month to reprocess (in each customer's timezone).", valueName: "YYYY-MM"))
@@ -17,6 +19,7 @@ struct Reprocess: ParsableCommand {
     @Option(help: ArgumentHelp("Only this customer's invoice.", valueName: "external_id"))
     var customer: String?
     @Flag(help: "Print what would change; write nothing.") var dryRun = false
+    @Flag(help: "Rate with the plans' current versions instead of those the period was first closed with.") var reprice = false
     @Flag(help: "Print a JSON summary on stdout.") var json = false
     @Flag(help: "Wait for another running tally instead of exiting with code 4.") var wait = false
 
@@ -33,7 +36,7 @@ struct Reprocess: ParsableCommand {
             let summary: ReprocessSummary
             do {
                 summary = try ReprocessStage(database: database, outDirectory: configuration.outDirectory)
-                    .reprocess(year: year, month: month, customer: customer, dryRun: dryRun)
+                    .reprocess(year: year, month: month, customer: customer, dryRun: dryRun, reprice: reprice)
             } catch let error as ReprocessError {
                 if case .unknownCustomer = error {
                     Terminal.error(error.description)
@@ -56,12 +59,15 @@ struct Reprocess: ParsableCommand {
             switch invoice.outcome {
             case .unchanged:
                 Terminal.say("unchanged \(invoice.oldNumber)  \(invoice.customer)  \(invoice.period)  total \(money(invoice.old.totalAmountCents))")
-                continue
             case .reissued:
                 Terminal.say("reissued \(invoice.oldNumber) → \(invoice.number)  \(invoice.customer)  \(invoice.period)  (\(invoice.oldNumber) voided, its credits returned)")
             case .wouldReissue:
                 Terminal.say("would reissue \(invoice.oldNumber)  \(invoice.customer)  \(invoice.period)")
             }
+            if summary.dryRun {
+                for plan in invoice.plans { Terminal.say("  \(plan)") }
+            }
+            if invoice.outcome == .unchanged { continue }
             Terminal.say("  fees \(money(invoice.old.feesAmountCents)) → \(money(invoice.new.feesAmountCents))"
                 + "  credits \(money(invoice.old.prepaidCreditAmountCents)) → \(money(invoice.new.prepaidCreditAmountCents))"
                 + "  total \(money(invoice.old.totalAmountCents)) → \(money(invoice.new.totalAmountCents))")
