@@ -11,11 +11,25 @@ extension CatalogDecoder {
         let interval = reader.choice("interval", of: PlanInterval.self)
         let payInAdvance = reader.flag("pay_in_advance", supportedValue: false)
         let charges = reader.elements("charges", decodeCharge)
+        let hasCommitment = reader.has("minimum_commitment")
+        let minimumCommitment = reader.nested("minimum_commitment", required: false, decodeMinimumCommitment)
         reader.apply(.plan)
-        guard let code, let name, let amountCents, let currency, let interval, let payInAdvance else { return nil }
+        guard let code, let name, let amountCents, let currency, let interval, let payInAdvance,
+              minimumCommitment != nil || !hasCommitment
+        else { return nil }
         return Plan(
             code: code, name: name, description: description, amountCents: amountCents, currency: currency,
-            interval: interval, payInAdvance: payInAdvance, charges: charges.map(\.value))
+            interval: interval, payInAdvance: payInAdvance, charges: charges.map(\.value),
+            minimumCommitment: minimumCommitment)
+    }
+
+    /// Lago's `minimum_commitment` object: `amount_cents` and an optional `invoice_display_name`.
+    private static func decodeMinimumCommitment(_ reader: inout CatalogObjectReader) -> MinimumCommitment? {
+        let amountCents = reader.integer("amount_cents", in: BillingLimits.minimumAmountCents)
+        let invoiceDisplayName = reader.optionalString("invoice_display_name")
+        reader.apply(.minimumCommitment)
+        guard let amountCents else { return nil }
+        return MinimumCommitment(amountCents: amountCents, invoiceDisplayName: invoiceDisplayName)
     }
 
     private static func decodeCharge(_ reader: inout CatalogObjectReader) -> Charge? {
@@ -30,12 +44,13 @@ extension CatalogDecoder {
             reader.skip("properties")
         }
         let filters = reader.elements("filters") { decodeChargeFilter(&$0, model: chargeModel) }
+        let minAmountCents = reader.integer("min_amount_cents", in: BillingLimits.minimumAmountCents, default: 0)
         reader.apply(.charge)
         reportFiltersWithSameConditions(filters, at: reader.path(of: "filters"), log: reader.log)
-        guard let metricCode, let chargeModel else { return nil }
+        guard let metricCode, let chargeModel, let minAmountCents else { return nil }
         return Charge(
             billableMetricCode: metricCode, chargeModel: chargeModel, invoiceDisplayName: invoiceDisplayName,
-            properties: properties, filters: filters.map(\.value))
+            properties: properties, filters: filters.map(\.value), minAmountCents: minAmountCents)
     }
 
     /// The metric's code, from `billable_metric_code` or from `billable_metric_id` holding the code.

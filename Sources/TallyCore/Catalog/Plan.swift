@@ -11,6 +11,9 @@ public struct Plan: Codable, Equatable, Sendable {
     /// Always false for now: fees in advance are refused by the decoder.
     public var payInAdvance: Bool
     public var charges: [Charge]
+    /// Lago's `minimum_commitment`: what the subscription pays at least per period (docs/BILLING.md,
+    /// minimum commitment); nil for none.
+    public var minimumCommitment: MinimumCommitment?
 
     public init(
         code: String,
@@ -20,7 +23,8 @@ public struct Plan: Codable, Equatable, Sendable {
         currency: String,
         interval: PlanInterval = .monthly,
         payInAdvance: Bool = false,
-        charges: [Charge] = []
+        charges: [Charge] = [],
+        minimumCommitment: MinimumCommitment? = nil
     ) {
         self.code = code
         self.name = name
@@ -30,7 +34,24 @@ public struct Plan: Codable, Equatable, Sendable {
         self.interval = interval
         self.payInAdvance = payInAdvance
         self.charges = charges
+        self.minimumCommitment = minimumCommitment
     }
+}
+
+/// A plan's minimum commitment per period, billed in arrears as the shortfall of the subscription's
+/// fees (Lago's `Commitment` of type `minimum_commitment`).
+public struct MinimumCommitment: Codable, Equatable, Sendable {
+    /// The commitment of a full period, in the currency's minor unit.
+    public var amountCents: Int64
+    public var invoiceDisplayName: String?
+
+    public init(amountCents: Int64, invoiceDisplayName: String? = nil) {
+        self.amountCents = amountCents
+        self.invoiceDisplayName = invoiceDisplayName
+    }
+
+    /// Lago's `Commitment#invoice_name`: the display name, else "Minimum commitment".
+    public var invoiceName: String { invoiceDisplayName ?? "Minimum commitment" }
 }
 
 /// How often a plan bills. Tally bills calendar months only.
