@@ -18,7 +18,10 @@ import TallyPostgres
 
         let applied = try db.store.migrate()
         #expect(applied == Schema.migrations.map(\.version))
-        #expect(applied == Array(1...Schema.latestVersion), "versions are numbered 1, 2, … without gaps")
+        // Branches number their migrations ahead of one another, so a version may be missing for a while;
+        // the order and uniqueness are what migrating relies on.
+        #expect(applied == Array(Set(applied)).sorted(), "versions are applied in ascending order, each once")
+        #expect(applied.first == 1 && applied.last == Schema.latestVersion)
         #expect(try db.store.schemaVersion() == Schema.latestVersion)
         #expect(try db.rows("SELECT version FROM schema_migrations ORDER BY version").map { $0[0] }
                 == applied.map { String($0) })
@@ -34,7 +37,7 @@ import TallyPostgres
         let other = try Store(connectionString: db.scratch.connectionString)
         #expect(try other.migrate() == [])
         #expect(try other.schemaVersion() == Schema.latestVersion)
-        #expect(try db.count("schema_migrations") == Schema.latestVersion)
+        #expect(try db.count("schema_migrations") == Schema.migrations.count)
     }
 
     @Test func aDatabaseClaimingANewerVersionIsRefusedUntouched() throws {
@@ -46,7 +49,7 @@ import TallyPostgres
         #expect(error.description.contains("upgrade tally"), "\(error)")
         #expect(error.description.contains("schema version \(newer)"), "\(error)")
         #expect(try db.store.schemaVersion() == newer)
-        #expect(try db.count("schema_migrations") == Schema.latestVersion + 1)
+        #expect(try db.count("schema_migrations") == Schema.migrations.count + 1)
         // The refusal rolled its transaction back: the store's connection is usable.
         #expect(try db.store.transaction { try db.store.catalog.save(Organization(name: "Acme")) } == .created)
     }
@@ -56,7 +59,7 @@ import TallyPostgres
         try Self.migrateByHand(db, through: 3)
         #expect(try db.store.schemaVersion() == 3)
 
-        #expect(try db.store.migrate() == Array(4...Schema.latestVersion))
+        #expect(try db.store.migrate() == Schema.migrations.map(\.version).filter { $0 >= 4 })
         #expect(try db.store.schemaVersion() == Schema.latestVersion)
         #expect(try db.store.migrate() == [])
     }
@@ -84,7 +87,7 @@ import TallyPostgres
                 (2, 'u2', 'tokens', '2026-10-05T00:00:00Z', '{"note": "no model"}', 1, 1, 5, '');
             """#, operation: "filling a version-1 database")
 
-        #expect(try db.store.migrate() == Array(2...Schema.latestVersion))
+        #expect(try db.store.migrate() == Schema.migrations.map(\.version).filter { $0 >= 2 })
 
         // p1 is 00:30 on 1 November in Paris (UTC+1 after 25 October); u1 stays in October for a
         // customer on the organization's UTC. p2 and p3 fall on two days of one month: one row.

@@ -262,6 +262,12 @@ public enum Schema {
             -- How a fee's amount was reached (Lago's amount_details) and its amount per unit.
             ALTER TABLE fees ADD COLUMN amount_details jsonb, ADD COLUMN precise_unit_amount numeric;
             """),
+        Migration(version: 9, name: "spending minimums: true-up and commitment fees", sql: """
+            -- A charge's true-up to its min_amount_cents, and a plan's minimum commitment fee.
+            ALTER TABLE fees DROP CONSTRAINT fees_fee_type_check,
+                ADD CONSTRAINT fees_fee_type_check
+                    CHECK (fee_type IN ('charge', 'subscription', 'charge_true_up', 'commitment'));
+            """),
     ]
 
     /// The schema version this build of Tally expects.
