@@ -501,8 +501,9 @@ extension JSONValue {
     @Test func planOverridesAreReadInThePlansModelsAndAppliedOverIt() throws {
         let overrides: JSONValue = [
             "amount_cents": 2500, "trial_period": 0, "invoice_display_name": "Acme deal",
+            "minimum_commitment": ["amount_cents": 9000],
             "charges": [["billable_metric_code": "ai_tokens", "properties": ["amount": "0.5", "package_size": 1000000],
-                         "invoice_display_name": "Tokens (Acme)"]],
+                         "invoice_display_name": "Tokens (Acme)", "min_amount_cents": 700]],
         ]
         let catalog = try #require(CatalogFixtures.decode(spec
             .setting("plans[0].trial_period", to: 7)
@@ -510,6 +511,8 @@ extension JSONValue {
         let plan = catalog.plans[0].overridden(by: catalog.subscriptions[0].planOverrides)
         #expect(plan.amountCents == 2500)
         #expect(plan.trialPeriod == nil)
+        #expect(plan.minimumCommitment == MinimumCommitment(amountCents: 9000, invoiceDisplayName: nil))
+        #expect(plan.charges[0].minAmountCents == 700)
         // The default price is the override's, in the charge's model; its filters are the plan's.
         #expect(plan.charges[0].properties?.packageProperties?.amount == ExactDecimal(decimalString: "0.5"))
         #expect(plan.charges[0].invoiceDisplayName == "Tokens (Acme)")

@@ -199,4 +199,22 @@ import TallyCore
         let error = #expect(throws: LagoInvoiceDocument.MissingObject.self) { try LagoInvoiceDocument(invoice, catalog: catalog) }
         #expect(error?.description.contains("999") == true)
     }
+
+    /// A true-up names its parent (the default bucket before it) and the parent names it back, as
+    /// Lago's `lago_true_up_parent_fee_id` and `lago_true_up_fee_id`; the true-up's item is a charge.
+    @Test func aTrueUpAndItsParentNameEachOther() throws {
+        let invoice = InvoiceRecord(header: try header(), fees: [
+            try fee("fee-1", subscription: HandBuilt.subBId, filterName: "small-input", filters: HandBuilt.smallInput),
+            try fee("fee-2", subscription: HandBuilt.subBId, units: "0", events: 0, precise: "0", cents: 0),
+            try fee("fee-3", subscription: HandBuilt.subBId, kind: .chargeTrueUp, units: "1", events: 0, precise: "8", cents: 800),
+            try fee("fee-4", subscription: HandBuilt.subBId, kind: .commitment, code: "pro", units: "1", events: 0,
+                    precise: "15", cents: 1500),
+        ])
+        let fees = try #require(try document(invoice)["fees"]?.arrayElements).map { try #require($0.objectValue) }
+        #expect(fees.map { $0["lago_true_up_fee_id"] } == [.null, "fee-3", .null, .null])
+        #expect(fees.map { $0["lago_true_up_parent_fee_id"] } == [.null, .null, "fee-2", .null])
+        #expect(fees.map { $0["item"]?.objectValue?["type"] } == ["charge", "charge", "charge", "commitment"])
+        #expect(fees[3]["item"]?.objectValue?["code"] == "pro")
+        #expect(fees[2]["amount_cents"] == 800)
+    }
 }

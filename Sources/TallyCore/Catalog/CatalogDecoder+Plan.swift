@@ -12,13 +12,25 @@ extension CatalogDecoder {
         let payInAdvance = reader.flag("pay_in_advance", supportedValue: false)
         let trialPeriod = reader.optionalDecimal("trial_period", .nonNegative, limit: BillingLimits.trialDays)
         let charges = reader.elements("charges", decodeCharge)
+        let hasCommitment = reader.has("minimum_commitment")
+        let minimumCommitment = reader.nested("minimum_commitment", required: false, decodeMinimumCommitment)
         reader.apply(.plan)
-        guard let code, let name, let amountCents, let currency, let interval, let payInAdvance, !trialPeriod.isInvalid
+        guard let code, let name, let amountCents, let currency, let interval, let payInAdvance, !trialPeriod.isInvalid,
+              minimumCommitment != nil || !hasCommitment
         else { return nil }
         return Plan(
             code: code, name: name, description: description, amountCents: amountCents, currency: currency,
             interval: interval, payInAdvance: payInAdvance, trialPeriod: trialPeriod.value == .zero ? nil : trialPeriod.value,
-            charges: charges.map(\.value))
+            charges: charges.map(\.value), minimumCommitment: minimumCommitment)
+    }
+
+    /// Lago's `minimum_commitment` object: `amount_cents` and an optional `invoice_display_name`.
+    private static func decodeMinimumCommitment(_ reader: inout CatalogObjectReader) -> MinimumCommitment? {
+        let amountCents = reader.integer("amount_cents", in: BillingLimits.minimumAmountCents)
+        let invoiceDisplayName = reader.optionalString("invoice_display_name")
+        reader.apply(.minimumCommitment)
+        guard let amountCents else { return nil }
+        return MinimumCommitment(amountCents: amountCents, invoiceDisplayName: invoiceDisplayName)
     }
 
     private static func decodeCharge(_ reader: inout CatalogObjectReader) -> Charge? {
@@ -33,12 +45,13 @@ extension CatalogDecoder {
             reader.skip("properties")
         }
         let filters = reader.elements("filters") { decodeChargeFilter(&$0, model: chargeModel) }
+        let minAmountCents = reader.integer("min_amount_cents", in: BillingLimits.minimumAmountCents, default: 0)
         reader.apply(.charge)
         reportFiltersWithSameConditions(filters, at: reader.path(of: "filters"), log: reader.log)
-        guard let metricCode, let chargeModel else { return nil }
+        guard let metricCode, let chargeModel, let minAmountCents else { return nil }
         return Charge(
             billableMetricCode: metricCode, chargeModel: chargeModel, invoiceDisplayName: invoiceDisplayName,
-            properties: properties, filters: filters.map(\.value))
+            properties: properties, filters: filters.map(\.value), minAmountCents: minAmountCents)
     }
 
     /// The metric's code, from `billable_metric_code` or from `billable_metric_id` holding the code.
@@ -150,6 +163,7 @@ extension CatalogDecoder {
         let name = reader.optionalString("name")
         let description = reader.optionalString("description")
         let trialPeriod = reader.optionalDecimal("trial_period", .nonNegative, limit: BillingLimits.trialDays)
+        let minimumCommitment = reader.nested("minimum_commitment", required: false, decodeMinimumCommitment)
         let charges = reader.elements("charges") { decodeChargeOverride(&$0, plan: plan) }
         reader.apply(.planOverrides)
         let chargesPath = reader.path(of: "charges")
@@ -165,7 +179,7 @@ extension CatalogDecoder {
         }
         guard !trialPeriod.isInvalid else { return nil }
         return PlanOverrides(amountCents: amountCents, name: name, description: description, trialPeriod: trialPeriod.value,
-                             charges: charges.map(\.value))
+                             minimumCommitment: minimumCommitment, charges: charges.map(\.value))
     }
 
     /// One overridden charge, named by its metric's code as the plan's charges are.
@@ -192,6 +206,12 @@ extension CatalogDecoder {
             return nil
         }
         let invoiceDisplayName = reader.optionalString("invoice_display_name")
+        var minAmountCents: Int64?
+        if let value = reader.object["min_amount_cents"], value != .null {
+            minAmountCents = reader.integer("min_amount_cents", in: BillingLimits.minimumAmountCents)
+        } else {
+            reader.skip("min_amount_cents")
+        }
         let properties = reader.nested("properties", required: false) { decodeChargeProperties(&$0, model: charge.chargeModel) }
         var filters: [ChargeFilter]?
         if let value = reader.object["filters"], value != .null {
@@ -203,6 +223,6 @@ extension CatalogDecoder {
         }
         reader.apply(.chargeOverride)
         return ChargeOverride(billableMetricCode: metricCode, invoiceDisplayName: invoiceDisplayName, properties: properties,
-                              filters: filters)
+                              filters: filters, minAmountCents: minAmountCents)
     }
 }

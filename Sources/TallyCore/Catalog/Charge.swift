@@ -8,19 +8,24 @@ public struct Charge: Codable, Equatable, Sendable {
     public var properties: ChargeProperties?
     /// In plan order: on a tie between matching filters the first wins.
     public var filters: [ChargeFilter]
+    /// Lago's `min_amount_cents`: the least the charge bills per full period, in the currency's minor
+    /// unit, topped up by a true-up fee (docs/BILLING.md, spending minimum); nil for none (0 is stored as nil).
+    public var minAmountCents: Int64?
 
     public init(
         billableMetricCode: String,
         chargeModel: ChargeModel = .package,
         invoiceDisplayName: String? = nil,
         properties: ChargeProperties? = nil,
-        filters: [ChargeFilter] = []
+        filters: [ChargeFilter] = [],
+        minAmountCents: Int64? = nil
     ) {
         self.billableMetricCode = billableMetricCode
         self.chargeModel = chargeModel
         self.invoiceDisplayName = invoiceDisplayName
         self.properties = properties
         self.filters = filters
+        self.minAmountCents = minAmountCents == 0 ? nil : minAmountCents
     }
 }
 

@@ -45,9 +45,17 @@ struct LagoFieldPolicy: Sendable {
         unsupported: [
             .init("bill_charges_monthly", neutral: .flag(false)),
             .init("bill_fixed_charges_monthly", neutral: .flag(false)),
-            .init("minimum_commitment", neutral: .null),
             .init("usage_thresholds", neutral: .emptyList),
             .init("fixed_charges", neutral: .emptyList),
+            .init("taxes", neutral: .emptyList),
+            .init("tax_codes", neutral: .emptyList),
+        ]
+    )
+
+    /// A plan's `minimum_commitment`: Lago's commitment object as its API returns it.
+    static let minimumCommitment = LagoFieldPolicy(
+        descriptive: ["lago_id", "plan_code", "interval", "commitment_type", "created_at", "updated_at"],
+        unsupported: [
             .init("taxes", neutral: .emptyList),
             .init("tax_codes", neutral: .emptyList),
         ]
@@ -59,7 +67,6 @@ struct LagoFieldPolicy: Sendable {
             .init("pay_in_advance", neutral: .flag(false)),
             .init("invoiceable", neutral: .flag(true)),
             .init("prorated", neutral: .flag(false)),
-            .init("min_amount_cents", neutral: .zero),
             .init("regroup_paid_fees", neutral: .null),
             .init("applied_pricing_unit", neutral: .null),
             .init("taxes", neutral: .emptyList),
@@ -109,7 +116,6 @@ struct LagoFieldPolicy: Sendable {
     static let planOverrides = LagoFieldPolicy(
         descriptive: ["invoice_display_name"],
         unsupported: [
-            .init("minimum_commitment", neutral: .null),
             .init("usage_thresholds", neutral: .emptyList),
             .init("fixed_charges", neutral: .emptyList),
             .init("taxes", neutral: .emptyList),

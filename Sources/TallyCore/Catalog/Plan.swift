@@ -14,6 +14,9 @@ public struct Plan: Codable, Equatable, Sendable {
     /// start during which its fixed fee is not billed; nil for none (docs/BILLING.md, trials).
     public var trialPeriod: ExactDecimal?
     public var charges: [Charge]
+    /// Lago's `minimum_commitment`: what the subscription pays at least per period (docs/BILLING.md,
+    /// minimum commitment); nil for none.
+    public var minimumCommitment: MinimumCommitment?
 
     public init(
         code: String,
@@ -24,7 +27,8 @@ public struct Plan: Codable, Equatable, Sendable {
         interval: PlanInterval = .monthly,
         payInAdvance: Bool = false,
         trialPeriod: ExactDecimal? = nil,
-        charges: [Charge] = []
+        charges: [Charge] = [],
+        minimumCommitment: MinimumCommitment? = nil
     ) {
         self.code = code
         self.name = name
@@ -35,7 +39,24 @@ public struct Plan: Codable, Equatable, Sendable {
         self.payInAdvance = payInAdvance
         self.trialPeriod = trialPeriod
         self.charges = charges
+        self.minimumCommitment = minimumCommitment
     }
+}
+
+/// A plan's minimum commitment per period, billed in arrears as the shortfall of the subscription's
+/// fees (Lago's `Commitment` of type `minimum_commitment`).
+public struct MinimumCommitment: Codable, Equatable, Sendable {
+    /// The commitment of a full period, in the currency's minor unit.
+    public var amountCents: Int64
+    public var invoiceDisplayName: String?
+
+    public init(amountCents: Int64, invoiceDisplayName: String? = nil) {
+        self.amountCents = amountCents
+        self.invoiceDisplayName = invoiceDisplayName
+    }
+
+    /// Lago's `Commitment#invoice_name`: the display name, else "Minimum commitment".
+    public var invoiceName: String { invoiceDisplayName ?? "Minimum commitment" }
 }
 
 /// How often a plan bills. Tally bills calendar months only.

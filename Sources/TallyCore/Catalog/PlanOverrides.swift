@@ -7,16 +7,19 @@ public struct PlanOverrides: Codable, Equatable, Sendable {
     public var description: String?
     /// Days; zero removes the plan's trial.
     public var trialPeriod: ExactDecimal?
+    /// Replaces the plan's minimum commitment (or gives it one).
+    public var minimumCommitment: MinimumCommitment?
     public var charges: [ChargeOverride]
 
     public init(
         amountCents: Int64? = nil, name: String? = nil, description: String? = nil, trialPeriod: ExactDecimal? = nil,
-        charges: [ChargeOverride] = []
+        minimumCommitment: MinimumCommitment? = nil, charges: [ChargeOverride] = []
     ) {
         self.amountCents = amountCents
         self.name = name
         self.description = description
         self.trialPeriod = trialPeriod
+        self.minimumCommitment = minimumCommitment
         self.charges = charges
     }
 }
@@ -30,15 +33,18 @@ public struct ChargeOverride: Codable, Equatable, Sendable {
     /// Of the charge's model, which an override cannot change.
     public var properties: ChargeProperties?
     public var filters: [ChargeFilter]?
+    /// Replaces the charge's `min_amount_cents`; 0 removes it.
+    public var minAmountCents: Int64?
 
     public init(
         billableMetricCode: String, invoiceDisplayName: String? = nil, properties: ChargeProperties? = nil,
-        filters: [ChargeFilter]? = nil
+        filters: [ChargeFilter]? = nil, minAmountCents: Int64? = nil
     ) {
         self.billableMetricCode = billableMetricCode
         self.invoiceDisplayName = invoiceDisplayName
         self.properties = properties
         self.filters = filters
+        self.minAmountCents = minAmountCents
     }
 }
 
@@ -51,11 +57,13 @@ extension Plan {
         if let name = overrides.name { plan.name = name }
         if let description = overrides.description { plan.description = description }
         if let trialPeriod = overrides.trialPeriod { plan.trialPeriod = trialPeriod == .zero ? nil : trialPeriod }
+        if let commitment = overrides.minimumCommitment { plan.minimumCommitment = commitment }
         for override in overrides.charges {
             guard let index = plan.charges.firstIndex(where: { $0.billableMetricCode == override.billableMetricCode }) else { continue }
             if let name = override.invoiceDisplayName { plan.charges[index].invoiceDisplayName = name }
             if let properties = override.properties { plan.charges[index].properties = properties }
             if let filters = override.filters { plan.charges[index].filters = filters }
+            if let minimum = override.minAmountCents { plan.charges[index].minAmountCents = minimum == 0 ? nil : minimum }
         }
         return plan
     }

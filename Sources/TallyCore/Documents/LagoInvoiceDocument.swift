@@ -54,8 +54,9 @@ public struct LagoInvoiceDocument: Sendable {
             ("created_at", .string(header.createdAt.wholeSecondsDescription)),
             ("customer", Self.customer(customer)),
             ("subscriptions", .array(subscriptions.map { Self.subscription($0, customer: customer, asOf: header.createdAt) })),
-            ("fees", .array(invoice.fees.map { fee in
-                Self.fee(fee, invoice: header, customer: customer, externalSubscriptionId: externalIds[fee.subscriptionId] ?? "")
+            ("fees", .array(invoice.fees.enumerated().map { index, fee in
+                Self.fee(fee, invoice: header, customer: customer, externalSubscriptionId: externalIds[fee.subscriptionId] ?? "",
+                         trueUp: Self.trueUpLink(of: index, in: invoice.fees))
             })),
             ("credits", []), ("applied_taxes", []),
         ]))
@@ -95,12 +96,33 @@ public struct LagoInvoiceDocument: Sendable {
         ]))
     }
 
+    /// Lago's `lago_true_up_fee_id` and `lago_true_up_parent_fee_id` of the fee at `index`. A true-up
+    /// directly follows its parent, its charge's default bucket (`SubscriptionRating.fees`), which the
+    /// store keeps in that order.
+    private static func trueUpLink(of index: Int, in fees: [InvoiceRecord.Fee]) -> (fee: String?, parent: String?) {
+        let next = index + 1 < fees.count ? fees[index + 1] : nil
+        let previous = index > 0 ? fees[index - 1] : nil
+        let fee = fees[index]
+        return (
+            fee.kind == .charge && next?.kind == .chargeTrueUp ? next?.lagoId : nil,
+            fee.kind == .chargeTrueUp && previous?.kind == .charge ? previous?.lagoId : nil)
+    }
+
+    /// The item `type` Lago writes: a true-up is a charge fee.
+    private static func itemType(_ kind: DraftFee.Kind) -> String {
+        switch kind {
+        case .charge, .chargeTrueUp: "charge"
+        case .subscription: "subscription"
+        case .commitment: "commitment"
+        }
+    }
+
     private static func fee(
         _ fee: InvoiceRecord.Fee, invoice: InvoiceRecord.Header, customer: StoredCatalog.CustomerRecord,
-        externalSubscriptionId: String
+        externalSubscriptionId: String, trueUp: (fee: String?, parent: String?)
     ) -> JSONValue {
         let item = JSONValue.object(JSONObject([
-            ("type", .string(fee.kind.rawValue)), ("code", .string(fee.itemCode)), ("name", .string(fee.itemName)),
+            ("type", .string(itemType(fee.kind))), ("code", .string(fee.itemCode)), ("name", .string(fee.itemName)),
             ("invoice_display_name", fee.invoiceDisplayName.map(JSONValue.string) ?? .null),
             ("filter_invoice_display_name", fee.filterInvoiceDisplayName.map(JSONValue.string) ?? .null),
             ("filters", fee.filters?.json ?? .null),
@@ -108,6 +130,8 @@ public struct LagoInvoiceDocument: Sendable {
         let amount = JSONValue.number(String(fee.amountCents))
         return .object(JSONObject([
             ("lago_id", .string(fee.lagoId)), ("lago_invoice_id", .string(invoice.lagoId)),
+            ("lago_true_up_fee_id", trueUp.fee.map(JSONValue.string) ?? .null),
+            ("lago_true_up_parent_fee_id", trueUp.parent.map(JSONValue.string) ?? .null),
             ("external_subscription_id", .string(externalSubscriptionId)),
             ("lago_customer_id", .string(customer.lagoId)), ("external_customer_id", .string(customer.externalId)),
             ("amount_cents", amount), ("amount_currency", .string(invoice.currency)),

@@ -13,7 +13,8 @@ public struct FeeFigures: Equatable, Sendable {
 
 /// A fee line as an invoice holds it, stored or re-rated, reduced to what makes two lines the same.
 public struct FeeLine: Sendable {
-    /// Identifies the line within its invoice: the same bucket of the same charge, or the subscription fee.
+    /// Identifies the line within its invoice: the same bucket of the same charge, the same charge's
+    /// true-up, the subscription fee or the commitment fee.
     public struct Key: Hashable, Sendable {
         public let subscriptionId: Int64
         public let feeType: String
@@ -63,9 +64,9 @@ public struct FeeChange: Equatable, Sendable {
 
     public let kind: Kind
     public let externalSubscriptionId: String
-    /// `charge` or `subscription`.
+    /// `charge`, `subscription`, `charge_true_up` or `commitment` (`DraftFee.Kind`).
     public let feeType: String
-    /// The metric code of a charge, the plan code of the subscription fee.
+    /// The metric code of a charge or true-up, the plan code of the subscription or commitment fee.
     public let itemCode: String
     public let filterInvoiceDisplayName: String?
     /// The charge filter's values (`{"model": ["small"]}`); nil for a default bucket and the subscription fee.

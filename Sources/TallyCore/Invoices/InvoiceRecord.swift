@@ -5,7 +5,7 @@ public struct InvoiceRecord: Sendable {
         public let lagoId: String
         public let subscriptionId: Int64
         public let kind: DraftFee.Kind
-        /// The metric code of a charge, the plan code of the subscription fee.
+        /// The metric code of a charge or true-up, the plan code of the subscription or commitment fee.
         public let itemCode: String
         public let itemName: String
         public let invoiceDisplayName: String?

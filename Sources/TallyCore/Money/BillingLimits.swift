@@ -40,6 +40,10 @@ public enum BillingLimits {
     /// A plan's `amount_cents`.
     public static let planAmountCents: ClosedRange<Int64> = 0...999_999_999_999_999
 
+    /// A charge's `min_amount_cents` and a plan's `minimum_commitment.amount_cents`: bounded like the
+    /// plan's fee, so that their prorations and shortfalls stay within 64-bit minor units.
+    public static let minimumAmountCents: ClosedRange<Int64> = planAmountCents
+
     /// A wallet's `paid_credits` and `granted_credits`.
     public static let credits = Digits(integerDigits: 15, fractionDigits: 12)
 

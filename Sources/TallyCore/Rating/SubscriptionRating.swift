@@ -1,6 +1,12 @@
-/// One line of an invoice before it is stored: a charge bucket or the subscription fee.
+/// One line of an invoice before it is stored: a charge bucket, the subscription fee, a charge's
+/// true-up to its spending minimum or the plan's minimum commitment fee.
 public struct DraftFee: Equatable, Sendable {
-    public enum Kind: String, Codable, Sendable { case charge, subscription }
+    /// Stored as the fee's `fee_type`. A true-up is a charge fee in Lago's documents; it has a kind
+    /// of its own so that it never pairs with its charge's default bucket (`FeeLine.Key`).
+    public enum Kind: String, Codable, Sendable {
+        case charge, subscription, commitment
+        case chargeTrueUp = "charge_true_up"
+    }
 
     public let kind: Kind
     public let externalSubscriptionId: String
@@ -120,18 +126,25 @@ public enum SubscriptionRating {
                                   filterValues: bucket.filterValues, units: bucket.units)
                 }
             }
+            var trueUp: DraftFee?
             for (index, rated) in slots.enumerated() {
                 let filter = index < charge.filters.count ? charge.filters[index] : nil
-                if rated.units == .zero, rated.amountCents == 0, rated.eventsCount == 0 { continue }
-                fees.append(DraftFee(
+                let fee = DraftFee(
                     kind: .charge, externalSubscriptionId: subscription.externalId,
                     itemCode: charge.billableMetricCode, itemName: metric.name,
                     invoiceDisplayName: charge.invoiceDisplayName ?? metric.name,
                     filterInvoiceDisplayName: filter?.invoiceDisplayName, filters: filter?.values,
                     units: rated.units, eventsCount: rated.eventsCount, preciseAmount: rated.preciseAmount,
                     amountCents: rated.amountCents, unpriced: rated.unpriced, from: from, to: to,
-                    preciseUnitAmount: rated.preciseUnitAmount, amountDetails: rated.amountDetails))
+                    preciseUnitAmount: rated.preciseUnitAmount, amountDetails: rated.amountDetails)
+                if filter == nil {
+                    trueUp = try Self.trueUp(of: charge, slots: slots, parent: fee, period: period, currency: plan.currency)
+                }
+                // A true-up's parent (the default slot) stays on the invoice even when empty, as in Lago.
+                if rated.units == .zero, rated.amountCents == 0, rated.eventsCount == 0, trueUp == nil { continue }
+                fees.append(fee)
             }
+            if let trueUp { fees.append(trueUp) }
         }
 
         let feeCents = try SubscriptionFee.amountCents(
@@ -147,6 +160,10 @@ public enum SubscriptionRating {
                 amountCents: feeCents, unpriced: false, from: from, to: to,
                 preciseUnitAmount: ExactDecimal(significand: Int128(feeCents), scale: scale),
                 amountDetails: AmountDetails(json: .object(JSONObject([("plan_amount_cents", .number(String(plan.amountCents)))])))))
+        }
+        if let commitment = try commitmentFee(
+            plan: plan, externalSubscriptionId: subscription.externalId, fees: fees, from: from, to: to, period: period) {
+            fees.append(commitment)
         }
         return (fees, unpriced)
     }

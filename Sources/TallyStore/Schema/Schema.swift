@@ -290,6 +290,12 @@ public enum Schema {
             -- catalog file again does not undo a termination. A subscription ends at the earlier of the two.
             ALTER TABLE subscriptions ADD COLUMN terminated_at timestamptz;
             """),
+        Migration(version: 10, name: "spending minimums: true-up and commitment fees", sql: """
+            -- A charge's true-up to its min_amount_cents, and a plan's minimum commitment fee.
+            ALTER TABLE fees DROP CONSTRAINT fees_fee_type_check,
+                ADD CONSTRAINT fees_fee_type_check
+                    CHECK (fee_type IN ('charge', 'subscription', 'charge_true_up', 'commitment'));
+            """),
     ]
 
     /// The schema version this build of Tally expects.

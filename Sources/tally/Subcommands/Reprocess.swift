@@ -98,9 +98,12 @@ struct Reprocess: ParsableCommand {
 
     /// `changed  sub-a charge ai_tokens small-input: units 5000000 → 9000000, events 1 → 2, amount 5.00 USD → 9.00 USD`.
     static func describe(_ change: FeeChange, money: (Int64) -> String) -> String {
-        let bucket = change.feeType == "subscription"
-            ? "subscription fee \(change.itemCode)"
-            : "charge \(change.itemCode) \(change.filterInvoiceDisplayName ?? change.filters?.serialized ?? "(default)")"
+        let bucket = switch DraftFee.Kind(rawValue: change.feeType) {
+        case .subscription?: "subscription fee \(change.itemCode)"
+        case .commitment?: "minimum commitment \(change.itemCode)"
+        case .chargeTrueUp?: "charge \(change.itemCode) true-up"
+        case .charge?, nil: "charge \(change.itemCode) \(change.filterInvoiceDisplayName ?? change.filters?.serialized ?? "(default)")"
+        }
         let what = "\(change.kind.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(change.externalSubscriptionId) \(bucket)"
         switch (change.before, change.after) {
         case (let before?, let after?):
