@@ -33,7 +33,7 @@ import Testing
         ("billable_metrics[0].aggregation_type", "custom_agg",
          #"aggregation_type "custom_agg" is not supported yet (supported: count_agg, sum_agg, max_agg, unique_count_agg, latest_agg, weighted_sum_agg)"#),
         ("billable_metrics[0].expression", "tokens * 2", #"expression "tokens * 2" is not supported yet (supported: null)"#),
-        ("plans[0].interval", "yearly", #"interval "yearly" is not supported yet (supported: monthly)"#),
+        ("plans[0].interval", "weekly", #"interval "weekly" is not supported yet (supported: monthly, quarterly, semiannual, yearly)"#),
         ("plans[0].pay_in_advance", true, "pay_in_advance true is not supported yet (supported: false)"),
         ("plans[0].amount_currency", "SEK",
          #"amount_currency "SEK" is not supported yet (supported: USD, EUR, GBP, CHF, CAD, AUD, JPY, KRW)"#),

@@ -32,10 +32,10 @@ import TallyCore
     /// The fees of `sub` on `plan` for September 2026, started at `start` (default: before the month).
     static func fees(_ plan: Plan, usage: [UsageBucket], start: UTCInstant? = nil) throws -> [DraftFee] {
         let startedAt = try start ?? HandBuilt.instant(2026, 8, 1)
-        return try SubscriptionRating.fees(
+        return try #require(try SubscriptionRating.fees(
             subscription: Subscription(externalId: "sub", externalCustomerId: "acme", planCode: plan.code, subscriptionAt: startedAt),
             plan: plan, startedAt: startedAt, endingAt: nil, period: try HandBuilt.period(2026, 9), usage: usage,
-            metrics: ["tokens": tokens]).fees
+            metrics: ["tokens": tokens])).fees
     }
 
     // MARK: Spending minimum per charge

@@ -17,7 +17,7 @@ import TallyCore
         let plan = Plan(code: "p", name: "P", amountCents: cents, currency: "USD",
                         trialPeriod: try trialDays.map { try #require(ExactDecimal(decimalString: $0)) })
         return try SubscriptionFee.amountCents(
-            planAmountCents: cents, period: period, startedAt: startedAt, endingAt: try end.map { try at($0) },
+            planAmountCents: cents, period: PlanPeriod(month: period), startedAt: startedAt, endingAt: try end.map { try at($0) },
             trialEnd: plan.trialEnd(startedAt: startedAt))
     }
 

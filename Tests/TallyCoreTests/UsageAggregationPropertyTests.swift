@@ -81,9 +81,9 @@ import Testing
             let charge = charge(&random)
             let metric = BillableMetric(code: "tokens", name: "Tokens", aggregationType: type, fieldName: type == .countAgg ? nil : "tokens")
             let plan = Plan(code: "p", name: "P", amountCents: 0, currency: "USD", charges: [charge])
-            let closed = try SubscriptionRating.fees(
+            let closed = try #require(try SubscriptionRating.fees(
                 subscription: Subscription(externalId: "s", externalCustomerId: "c", planCode: "p"), plan: plan,
-                startedAt: period.from, endingAt: nil, period: period, usage: usage, metrics: ["tokens": metric]).fees
+                startedAt: period.from, endingAt: nil, period: period, usage: usage, metrics: ["tokens": metric])).fees
             let shown = try ChargeUsage(
                 charge: charge, usage: usage, aggregation: aggregation(type), currency: "USD", externalSubscriptionId: "s",
                 chargeLagoId: "c", metric: ChargeUsage.Metric(lagoId: "m", name: "Tokens", code: "tokens", aggregationType: type.rawValue))

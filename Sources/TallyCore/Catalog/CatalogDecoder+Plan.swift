@@ -9,18 +9,26 @@ extension CatalogDecoder {
         let amountCents = reader.integer("amount_cents", in: BillingLimits.planAmountCents)
         let currency = reader.currency("amount_currency", required: true)
         let interval = reader.choice("interval", of: PlanInterval.self)
+        let billChargesMonthly = reader.bool("bill_charges_monthly", default: false)
         let payInAdvance = reader.flag("pay_in_advance", supportedValue: false)
         let trialPeriod = reader.optionalDecimal("trial_period", .nonNegative, limit: BillingLimits.trialDays)
         let charges = reader.elements("charges", decodeCharge)
         let hasCommitment = reader.has("minimum_commitment")
         let minimumCommitment = reader.nested("minimum_commitment", required: false, decodeMinimumCommitment)
         reader.apply(.plan)
+        if billChargesMonthly == true, let interval, interval != .yearly, interval != .semiannual {
+            reader.fail("bill_charges_monthly", "applies to yearly and semiannual plans only, as in Lago (interval is \(interval.rawValue))")
+        }
+        if billChargesMonthly == true, hasCommitment {
+            reader.fail("minimum_commitment", "is not supported yet on a plan with bill_charges_monthly (its true-up would weigh "
+                + "every monthly invoice of the period)")
+        }
         guard let code, let name, let amountCents, let currency, let interval, let payInAdvance, !trialPeriod.isInvalid,
-              minimumCommitment != nil || !hasCommitment
+              minimumCommitment != nil || !hasCommitment, let billChargesMonthly
         else { return nil }
         return Plan(
             code: code, name: name, description: description, amountCents: amountCents, currency: currency,
-            interval: interval, payInAdvance: payInAdvance, trialPeriod: trialPeriod.value == .zero ? nil : trialPeriod.value,
+            interval: interval, billChargesMonthly: billChargesMonthly, payInAdvance: payInAdvance, trialPeriod: trialPeriod.value == .zero ? nil : trialPeriod.value,
             charges: charges.map(\.value), minimumCommitment: minimumCommitment)
     }
 

@@ -43,7 +43,6 @@ struct LagoFieldPolicy: Sendable {
     static let plan = LagoFieldPolicy(
         descriptive: ["lago_id", "created_at", "invoice_display_name", "active_subscriptions_count", "draft_invoices_count"],
         unsupported: [
-            .init("bill_charges_monthly", neutral: .flag(false)),
             .init("bill_fixed_charges_monthly", neutral: .flag(false)),
             .init("usage_thresholds", neutral: .emptyList),
             .init("fixed_charges", neutral: .emptyList),

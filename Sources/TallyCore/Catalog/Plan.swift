@@ -1,4 +1,4 @@
-/// What a subscription pays: a fixed monthly fee in arrears plus usage charges.
+/// What a subscription pays: a fixed fee per period, in arrears, plus usage charges.
 public struct Plan: Codable, Equatable, Sendable {
     public var code: String
     public var name: String
@@ -8,6 +8,9 @@ public struct Plan: Codable, Equatable, Sendable {
     /// ISO 4217 code, one of `Currency.supportedCodes` (Lago's `amount_currency`).
     public var currency: String
     public var interval: PlanInterval
+    /// Lago's `bill_charges_monthly` (yearly and semiannual plans only): the charges are billed every
+    /// month, the fixed fee once a period. Nil is false.
+    public var billChargesMonthly: Bool?
     /// Always false for now: fees in advance are refused by the decoder.
     public var payInAdvance: Bool
     /// Lago's `trial_period`: days, possibly fractional (to the microsecond), from the subscription's
@@ -25,6 +28,7 @@ public struct Plan: Codable, Equatable, Sendable {
         amountCents: Int64,
         currency: String,
         interval: PlanInterval = .monthly,
+        billChargesMonthly: Bool? = nil,
         payInAdvance: Bool = false,
         trialPeriod: ExactDecimal? = nil,
         charges: [Charge] = [],
@@ -36,6 +40,7 @@ public struct Plan: Codable, Equatable, Sendable {
         self.amountCents = amountCents
         self.currency = currency
         self.interval = interval
+        self.billChargesMonthly = billChargesMonthly == true ? true : nil
         self.payInAdvance = payInAdvance
         self.trialPeriod = trialPeriod
         self.charges = charges
@@ -59,11 +64,6 @@ public struct MinimumCommitment: Codable, Equatable, Sendable {
     public var invoiceName: String { invoiceDisplayName ?? "Minimum commitment" }
 }
 
-/// How often a plan bills. Tally bills calendar months only.
-public enum PlanInterval: String, Codable, Equatable, Sendable, CaseIterable {
-    case monthly
-}
-
 extension Plan {
     /// When the trial of a subscription started at `startedAt` ends: `trial_period` days later, to the
     /// microsecond. Nil without a trial, or when the end lies beyond what an instant holds.
@@ -73,5 +73,17 @@ extension Plan {
               case (let end, false) = startedAt.microsecondsSinceEpoch.addingReportingOverflow(micros)
         else { return nil }
         return UTCInstant(microsecondsSinceEpoch: end)
+    }
+}
+
+extension Plan {
+    /// The period of the fixed fee that `month` falls in.
+    public func feePeriod(containing month: BillingPeriod) -> PlanPeriod {
+        PlanPeriod(interval, containing: month)
+    }
+
+    /// The period of the charges that `month` falls in: the month itself when they are billed monthly.
+    public func chargesPeriod(containing month: BillingPeriod) -> PlanPeriod {
+        billChargesMonthly == true ? PlanPeriod(month: month) : PlanPeriod(interval, containing: month)
     }
 }

@@ -42,7 +42,8 @@ public struct InvoiceDraft: Sendable {
     /// `Plan.metricsPricedPerEvent`): what close issues, and what reprocess compares a stored
     /// invoice with. Each subscription is rated with its plan in `plans` (by subscription id), else
     /// with its plan's current version; the draft keeps which. Nil when the customer has no
-    /// subscription live in the period; throws when a figure has no exact billable value.
+    /// subscription live in the period, or none with anything due in it (the first months of a
+    /// quarter, say); throws when a figure has no exact billable value.
     public static func rate(
         customer: StoredCatalog.CustomerRecord, period: BillingPeriod, catalog: StoredCatalog, usage: [Int64: [UsageBucket]],
         events: [Int64: [UsageEventValue]] = [:], plans: [Int64: RatingPlan] = [:]
@@ -54,15 +55,18 @@ public struct InvoiceDraft: Sendable {
         var used: [Int64: RatingPlan] = [:]
         for subscription in subscriptions {
             let plan = plans[subscription.id] ?? subscription.currentRatingPlan
-            used[subscription.id] = plan
-            let rated = try SubscriptionRating.fees(
+            // Nothing of a quarterly, semiannual or yearly plan is due before its period's last month.
+            guard let rated = try SubscriptionRating.fees(
                 subscription: subscription.definition, plan: plan.definition, startedAt: subscription.startedAt,
                 endingAt: subscription.endingAt, period: period, usage: usage[subscription.id] ?? [],
                 events: events[subscription.id] ?? [],
                 metrics: catalog.metricDefinitions)
+            else { continue }
+            used[subscription.id] = plan
             fees += rated.fees.map { Line(subscriptionId: subscription.id, fee: $0) }
             unpriced += rated.unpriced
         }
+        guard !used.isEmpty else { return nil }
         let currency = customer.definition.currency ?? (used[first.id] ?? first.currentRatingPlan).definition.currency
         return RatedDraft(draft: InvoiceDraft(customer: customer, period: period, currency: currency, fees: fees, plans: used),
                           unpriced: unpriced)

@@ -2,12 +2,6 @@
 /// per charge, minimum commitment): a charge's `min_amount_cents`, topped up by a true-up fee, and a
 /// plan's `minimum_commitment`, topped up by a commitment fee.
 extension SubscriptionRating {
-    /// Local days a window of `period` covers, both ends' days counted in full: the days Lago's
-    /// `date_diff_with_timezone` gives for the charges' (and the commitment's) boundaries.
-    static func daysCovered(from: UTCInstant, to: UTCInstant, period: BillingPeriod) -> Int {
-        period.localDay(of: to) - period.localDay(of: from) + 1
-    }
-
     /// The true-up fee of a charge with a spending minimum whose slots (`slots`, filters then the
     /// default) billed less than the prorated minimum, nil otherwise (Lago's `Fees::CreateTrueUpService`).
     ///
@@ -16,12 +10,12 @@ extension SubscriptionRating {
     /// precise amounts, in major units (exact when it terminates, else half-up at 12 decimals, never
     /// below 0). `parent` is the default slot's fee, which the true-up copies and points at.
     static func trueUp(
-        of charge: Charge, slots: [RatedCharge], parent: DraftFee, period: BillingPeriod, currency: String
+        of charge: Charge, slots: [RatedCharge], parent: DraftFee, period: PlanPeriod, currency: String
     ) throws(BillingError) -> DraftFee? {
         guard let minimum = charge.minAmountCents, minimum > 0 else { return nil }
         guard let scale = Currency.minorUnitScale(currency: currency) else { throw .unsupportedCurrency(currency) }
-        let days = ExactDecimal(daysCovered(from: parent.from, to: parent.to, period: period))
-        let daysInMonth = ExactDecimal(period.daysInMonth)
+        let days = ExactDecimal(period.daysCovered(from: parent.from, to: parent.to))
+        let daysInMonth = ExactDecimal(period.days)
         let used = try Int64.sum(slots.map(\.amountCents), "the amounts of charge \(charge.billableMetricCode)")
         var usedPrecise = ExactDecimal.zero
         for slot in slots {
@@ -65,14 +59,14 @@ extension SubscriptionRating {
     /// (the charges' window: a trial does not shorten it); `amount_cents` = commitment − Σ fee amounts;
     /// `precise_amount` = commitment − Σ fee precise amounts, in major units, never below 0.
     static func commitmentFee(
-        plan: Plan, externalSubscriptionId: String, fees: [DraftFee], from: UTCInstant, to: UTCInstant, period: BillingPeriod
+        plan: Plan, externalSubscriptionId: String, fees: [DraftFee], from: UTCInstant, to: UTCInstant, period: PlanPeriod
     ) throws(BillingError) -> DraftFee? {
         guard let commitment = plan.minimumCommitment, commitment.amountCents > 0 else { return nil }
         guard let scale = Currency.minorUnitScale(currency: plan.currency) else { throw .unsupportedCurrency(plan.currency) }
-        let days = daysCovered(from: from, to: to, period: period)
+        let days = period.daysCovered(from: from, to: to)
         guard let committed = ExactDecimal(significand: Int128(commitment.amountCents), scale: 0)
-                .multiplied(by: ExactDecimal(days))?.divided(by: ExactDecimal(period.daysInMonth), scale: 0, .halfUp)?.int64Value
-        else { throw .tooLarge("the minimum commitment of plan \(plan.code) (\(commitment.amountCents) × \(days) ÷ \(period.daysInMonth))") }
+                .multiplied(by: ExactDecimal(days))?.divided(by: ExactDecimal(period.days), scale: 0, .halfUp)?.int64Value
+        else { throw .tooLarge("the minimum commitment of plan \(plan.code) (\(commitment.amountCents) × \(days) ÷ \(period.days))") }
         let total = try Int64.sum(fees.map(\.amountCents), "the fees of subscription \(externalSubscriptionId)")
         let (amountCents, overflow) = committed.subtractingReportingOverflow(total)
         guard !overflow else { throw .tooLarge("\(committed) − \(total) minor units") }

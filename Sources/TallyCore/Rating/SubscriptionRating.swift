@@ -96,7 +96,8 @@ extension Plan {
     }
 }
 
-/// Rates one subscription for one period: its charges, bucket by bucket, and its fixed fee.
+/// Rates one subscription for one month's invoice: its charges, bucket by bucket, and its fixed fee,
+/// each when its period ends with that month.
 public enum SubscriptionRating {
     /// The part of `period` a subscription's charges bill: from its start, to its end.
     public static func chargesWindow(
@@ -105,15 +106,41 @@ public enum SubscriptionRating {
         (max(period.from, startedAt), endingAt.map { min(period.to, $0) } ?? period.to)
     }
 
+    /// The part of a plan's `period` a subscription is live: from its start, to its end.
+    public static func chargesWindow(
+        period: PlanPeriod, startedAt: UTCInstant, endingAt: UTCInstant?
+    ) -> (from: UTCInstant, to: UTCInstant) {
+        (max(period.from, startedAt), endingAt.map { min(period.to, $0) } ?? period.to)
+    }
+
+    /// What the invoice of `month` bills of a subscription on `plan` (docs/BILLING.md, plan
+    /// intervals): the fixed fee of its period and the charges of theirs, each when that period ends
+    /// with `month`, or when the subscription ends within `month` (its last invoice); nil for either
+    /// when not due. A monthly plan bills both every month.
+    public static func due(
+        plan: Plan, month: BillingPeriod, endingAt: UTCInstant?
+    ) -> (fee: PlanPeriod?, charges: PlanPeriod?) {
+        let endsInMonth = endingAt.map(month.contains) ?? false
+        let fee = plan.feePeriod(containing: month)
+        let charges = plan.chargesPeriod(containing: month)
+        return (fee.last == month || endsInMonth ? fee : nil, charges.last == month || endsInMonth ? charges : nil)
+    }
+
+    /// The fees of a subscription on the invoice of `period` (a calendar month), with the usage no
+    /// charge priced. `usage` holds its buckets of every month of the charges' period (`due`); nil
+    /// when nothing of it is due this month.
     public static func fees(
         subscription: Subscription, plan: Plan, startedAt: UTCInstant, endingAt: UTCInstant?,
-        period: BillingPeriod, usage: [UsageBucket], events: [UsageEventValue] = [], metrics: [String: BillableMetric]
-    ) throws(BillingError) -> (fees: [DraftFee], unpriced: [UnpricedUsage]) {
-        let (from, to) = chargesWindow(period: period, startedAt: startedAt, endingAt: endingAt)
+        period month: BillingPeriod, usage: [UsageBucket], events: [UsageEventValue] = [], metrics: [String: BillableMetric]
+    ) throws(BillingError) -> (fees: [DraftFee], unpriced: [UnpricedUsage])? {
+        let due = due(plan: plan, month: month, endingAt: endingAt)
+        guard due.fee != nil || due.charges != nil else { return nil }
         var fees: [DraftFee] = []
         var unpriced: [UnpricedUsage] = []
 
         for charge in plan.charges {
+            guard let period = due.charges else { break }
+            let (from, to) = chargesWindow(period: period, startedAt: startedAt, endingAt: endingAt)
             guard let metric = metrics[charge.billableMetricCode] else {
                 throw BillingError("plan \(plan.code) charges metric \(charge.billableMetricCode), which is not stored")
             }
@@ -147,6 +174,8 @@ public enum SubscriptionRating {
             if let trueUp { fees.append(trueUp) }
         }
 
+        guard let period = due.fee else { return (fees, unpriced) }
+        let (from, to) = chargesWindow(period: period, startedAt: startedAt, endingAt: endingAt)
         let feeCents = try SubscriptionFee.amountCents(
             planAmountCents: plan.amountCents, period: period, startedAt: startedAt, endingAt: endingAt,
             trialEnd: plan.trialEnd(startedAt: startedAt))

@@ -3,15 +3,24 @@
 /// aggregations). It reads only what the rollups kept, never the events.
 public struct UsageAggregation: Sendable {
     public let metric: BillableMetric
-    /// The period billed: a calendar month in the billing timezone.
-    public let period: BillingPeriod
+    /// The charges' period: a calendar month in the billing timezone, or the plan's quarter,
+    /// half-year or year.
+    public let period: PlanPeriod
     /// The part of it the subscription is live: its charges' boundaries.
     public let from: UTCInstant
     public let to: UTCInstant
 
-    public init(metric: BillableMetric, period: BillingPeriod, from: UTCInstant, to: UTCInstant) {
+    public init(metric: BillableMetric, period: PlanPeriod, from: UTCInstant, to: UTCInstant) {
         self.metric = metric
         self.period = period
+        self.from = from
+        self.to = to
+    }
+
+    /// The aggregation of one month's charges.
+    public init(metric: BillableMetric, period: BillingPeriod, from: UTCInstant, to: UTCInstant) {
+        self.metric = metric
+        self.period = PlanPeriod(month: period)
         self.from = from
         self.to = to
     }
@@ -88,30 +97,31 @@ public struct UsageAggregation: Sendable {
     /// periods carried, for a recurring metric) held over each stretch of the period, weighted by
     /// the stretch's share of the period's full length in seconds, rounded up at 20 decimals:
     ///
-    /// `(initial × (T − from) + Σ value × (T − timestamp)) ÷ (days in the month × 86,400 s)`
+    /// `(initial × (T − from) + Σ value × (T − timestamp)) ÷ (days in the period × 86,400 s)`
     ///
     /// where T is the end of the charges' period rounded up to the second. The buckets keep
     /// `S0 = Σ value` and `S1 = Σ value × (timestamp − month start)`, so
-    /// `Σ value × (T − timestamp) = S0 × (T − month start) − S1`.
+    /// `Σ value × (T − timestamp) = Σ over buckets of S0 × (T − month start) − S1`.
     private func weightedSum(_ buckets: [UsageBucket]) throws(BillingError) -> ExactDecimal {
         let code = metric.code
-        var values = ExactDecimal.zero, weighted = ExactDecimal.zero, initial = ExactDecimal.zero
-        for bucket in buckets {
-            guard let sum = values.adding(bucket.units), let weightedSum = weighted.adding(bucket.weightedMicros ?? .zero),
-                  let carried = initial.adding(metric.recurring ? bucket.unitsBefore : .zero)
-            else { throw .tooLarge("the weighted sum of metric \(code)") }
-            values = sum
-            weighted = weightedSum
-            initial = carried
-        }
         let second: Int64 = 1_000_000
         let toMicros = to.microsecondsSinceEpoch
         let end = toMicros % second == 0 ? toMicros : (toMicros / second + 1) * second
-        let fullPeriod = ExactDecimal(significand: Int128(period.daysInMonth) * 86_400 * Int128(second), scale: 0)
         let micros = { (value: Int64) in ExactDecimal(significand: Int128(value), scale: 0) }
+        var sinceEvents = ExactDecimal.zero, initial = ExactDecimal.zero
+        for bucket in buckets {
+            let origin = (bucket.month.flatMap { month in period.months.first { $0.calendarMonth == month } } ?? period.first)
+                .from.microsecondsSinceEpoch
+            guard let held = bucket.units.multiplied(by: micros(end - origin)),
+                  let contribution = held.subtracting(bucket.weightedMicros ?? .zero),
+                  let sum = sinceEvents.adding(contribution),
+                  let carried = initial.adding(metric.recurring ? bucket.unitsBefore : .zero)
+            else { throw .tooLarge("the weighted sum of metric \(code)") }
+            sinceEvents = sum
+            initial = carried
+        }
+        let fullPeriod = ExactDecimal(significand: Int128(period.days) * 86_400 * Int128(second), scale: 0)
         guard let carried = initial.multiplied(by: micros(end - from.microsecondsSinceEpoch)),
-              let held = values.multiplied(by: micros(end - period.from.microsecondsSinceEpoch)),
-              let sinceEvents = held.subtracting(weighted),
               let numerator = carried.adding(sinceEvents),
               let result = numerator.divided(by: fullPeriod, scale: Self.weightedSumScale, .up)
         else { throw .tooLarge("the weighted sum of metric \(code)") }

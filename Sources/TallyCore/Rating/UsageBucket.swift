@@ -13,6 +13,9 @@ public struct UsageBucket: Sendable {
     public var latest: MonthlyUsage.Latest?
     /// Weighted-sum metrics: Σ value × microseconds from the month's start to the event.
     public var weightedMicros: ExactDecimal?
+    /// The bucket's calendar month, in the subscription's timezone: where a weighted sum's
+    /// `weightedMicros` count from when a charge's period spans several months; nil: the period's first.
+    public var month: CalendarMonth?
     /// Recurring metrics: the units and events of every month before the period.
     public var unitsBefore: ExactDecimal = .zero
     public var eventsBefore: Int = 0

@@ -145,7 +145,24 @@ private struct CatalogWriter {
             report.record(try catalogStore.save(metric), "billable metric \(metric.code)")
         }
         var planIds = Dictionary(stored.plans.values.map { ($0.definition.code, $0.id) }, uniquingKeysWith: { $1 })
-        for plan in catalog.plans {
+        let subscribedPlanIds = Set(stored.subscriptions.map(\.plan.id))
+        for (index, plan) in catalog.plans.enumerated() {
+            // As in Lago, how often a plan bills is fixed once subscriptions use it: their periods
+            // already issued would no longer line up with the new ones.
+            if let old = stored.plans.values.first(where: { $0.definition.code == plan.code }), subscribedPlanIds.contains(old.id) {
+                let frozen: [(String, String, String)] = [
+                    ("interval", old.definition.interval.rawValue, plan.interval.rawValue),
+                    ("bill_charges_monthly", String(old.definition.billChargesMonthly == true), String(plan.billChargesMonthly == true)),
+                ]
+                var refused = false
+                for (field, before, after) in frozen where before != after {
+                    errors.append(CatalogError(file: file, path: "plans[\(index)].\(field)",
+                        message: "cannot change from \(before) to \(after): plan \(Self.quoted(plan.code)) has subscriptions "
+                            + "(Lago allows it only on a plan without any); create a plan with a new code instead"))
+                    refused = true
+                }
+                if refused { continue }
+            }
             let (change, id, version) = try catalogStore.save(plan)
             if let version {
                 report.planVersions[plan.code] = version

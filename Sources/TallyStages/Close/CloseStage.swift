@@ -80,11 +80,25 @@ public struct CloseStage {
         CrashPoint.closeRating.reach()
         for start in stride(from: 0, to: pairs.count, by: Tuning.closeRatingCustomers) {
             let chunk = pairs[start..<min(start + Tuning.closeRatingCustomers, pairs.count)]
-            // A rollup's month is the month in its customer's timezone: one query per month serves every timezone.
+            // Each subscription's usage over its charges' period (the month, or the quarter, half-year or
+            // year it ends). A rollup's month is the month in its customer's timezone: one query per
+            // invoice month and span serves every timezone.
+            struct Span: Hashable { let month: CalendarMonth; let months: ClosedRange<CalendarMonth> }
+            var spans: [Span: [Int64]] = [:]
+            for (customer, period) in chunk {
+                let chosen = plans(customer.id)
+                for subscription in catalog.activeSubscriptions(of: customer, in: period) {
+                    let plan = (chosen[subscription.id] ?? subscription.currentRatingPlan).definition
+                    let charges = chargesPeriod(of: subscription, plan: plan, month: period)
+                    spans[Span(month: period.calendarMonth, months: charges.first.calendarMonth...charges.last.calendarMonth),
+                          default: []].append(subscription.id)
+                }
+            }
             var usage: [CalendarMonth: UsageStore.MonthUsage] = [:]
-            for (month, members) in Dictionary(grouping: chunk, by: \.period.calendarMonth) {
-                let ids = members.flatMap { catalog.activeSubscriptions(of: $0.customer, in: $0.period).map(\.id) }
-                usage[month] = try store.usage.buckets(subscriptionIds: ids, month: month, recurringCodes: catalog.recurringMetricCodes)
+            for (span, ids) in spans {
+                let read = try store.usage.buckets(subscriptionIds: ids, months: span.months, recurringCodes: catalog.recurringMetricCodes)
+                usage[span.month, default: UsageStore.MonthUsage()].buckets.merge(read.buckets) { $0 + $1 }
+                usage[span.month, default: UsageStore.MonthUsage()].unreadable.merge(read.unreadable) { first, _ in first }
             }
             for (offset, (customer, period)) in chunk.enumerated() {
                 if offset % 256 == 0 { try Interruption.check() }
@@ -110,19 +124,28 @@ public struct CloseStage {
         return (rated, notIssued)
     }
 
+    /// The period of `subscription`'s charges that the invoice of `month` bills: the plan's (`due`),
+    /// or the month itself when they are not due then.
+    static func chargesPeriod(of subscription: StoredCatalog.SubscriptionRecord, plan: Plan, month: BillingPeriod) -> PlanPeriod {
+        SubscriptionRating.due(plan: plan, month: month, endingAt: subscription.endingAt).charges ?? PlanPeriod(month: month)
+    }
+
     /// The event values, in time order, of the metrics that `subscriptions`' plans (in `plans`, by
     /// subscription id, else the current one) price per event (`Plan.metricsPricedPerEvent`), by
-    /// subscription id: the only events close reads. Within the charges' part of `period`; for a
-    /// recurring metric, since the subscription began.
+    /// subscription id: the only events close reads. Within the charges' part of their period that
+    /// the invoice of `period` bills; for a recurring metric, since the subscription began.
     static func eventValues(
         of subscriptions: [StoredCatalog.SubscriptionRecord], plans: [Int64: RatingPlan] = [:], period: BillingPeriod,
         catalog: StoredCatalog, store: Store
     ) throws -> [Int64: [UsageEventValue]] {
         var values: [Int64: [UsageEventValue]] = [:]
         for subscription in subscriptions {
-            let codes = (plans[subscription.id] ?? subscription.currentRatingPlan).definition.metricsPricedPerEvent
+            let plan = (plans[subscription.id] ?? subscription.currentRatingPlan).definition
+            let codes = plan.metricsPricedPerEvent
             guard !codes.isEmpty else { continue }
-            let window = SubscriptionRating.chargesWindow(period: period, startedAt: subscription.startedAt, endingAt: subscription.endingAt)
+            let window = SubscriptionRating.chargesWindow(
+                period: chargesPeriod(of: subscription, plan: plan, month: period), startedAt: subscription.startedAt,
+                endingAt: subscription.endingAt)
             for code in codes.sorted() {
                 let metric = catalog.metricDefinitions[code]
                 values[subscription.id, default: []] += try store.events.values(

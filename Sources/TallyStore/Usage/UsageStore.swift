@@ -169,9 +169,19 @@ public struct UsageStore {
     /// months before it carry over (`UsageBucket.unitsBefore`, and unique values' last operations
     /// ever). A bucket that cannot be read makes its subscription unreadable, not the whole month.
     public func buckets(subscriptionIds: [Int64], month: CalendarMonth, recurringCodes: Set<String> = []) throws -> MonthUsage {
+        try buckets(subscriptionIds: subscriptionIds, months: month...month, recurringCodes: recurringCodes)
+    }
+
+    /// The same for the consecutive months `months` (a quarter, a year): one bucket per month
+    /// (`UsageBucket.month`), what earlier months carry over on the first month's bucket, and each
+    /// unique value's last operation over all of them, on the first month's bucket too.
+    public func buckets(
+        subscriptionIds: [Int64], months: ClosedRange<CalendarMonth>, recurringCodes: Set<String> = []
+    ) throws -> MonthUsage {
         var usage = MonthUsage()
         guard !subscriptionIds.isEmpty else { return usage }
-        struct BucketKey: Hashable { let subscriptionId: Int64; let code: String; let filterValues: String }
+        let month = months.lowerBound
+        struct BucketKey: Hashable { let subscriptionId: Int64; let code: String; let filterValues: String; let month: String }
         var buckets: [BucketKey: UsageBucket] = [:]
         var order: [BucketKey] = []
         func bucket(_ key: BucketKey) -> UsageBucket? {
@@ -183,25 +193,27 @@ public struct UsageStore {
             var values: [String: String] = [:]
             for (name, value) in object.entries { values[name] = value.stringValue ?? value.serialized }
             order.append(key)
-            return UsageBucket(code: key.code, filterValues: values, units: .zero, eventsCount: 0)
+            var bucket = UsageBucket(code: key.code, filterValues: values, units: .zero, eventsCount: 0)
+            bucket.month = CalendarMonth(label: String(key.month.prefix(7)))
+            return bucket
         }
         func unreadable(_ key: BucketKey, _ what: String) {
-            usage.unreadable[key.subscriptionId] = "its usage of \(key.code) in \(month.label) (\(what)) is beyond what Tally bills exactly (38 digits)"
+            usage.unreadable[key.subscriptionId] = "its usage of \(key.code) in \(key.month.prefix(7)) (\(what)) is beyond what Tally bills exactly (38 digits)"
         }
 
         struct Row: Decodable {
-            let subscriptionId: Int64, code: String, filterValues: String, units: String, eventsCount: String
+            let subscriptionId: Int64, code: String, filterValues: String, month: String, units: String, eventsCount: String
             let maxUnits: String?, latestAt: UTCInstant?, latestArrival: Int64?, latestUnits: String?, weightedMicros: String?
         }
         try connection.forEachRow("""
-            SELECT subscription_id, code, filter_values::text AS filter_values, units::text AS units,
+            SELECT subscription_id, code, filter_values::text AS filter_values, month::text AS month, units::text AS units,
                    events_count::text AS events_count, max_units::text AS max_units, latest_at, latest_arrival,
                    latest_units::text AS latest_units, weighted_micros::text AS weighted_micros
             FROM event_rollups
-            WHERE subscription_id = ANY ($1::bigint[]) AND month = $2::date
-            ORDER BY subscription_id, code, filter_values::text
-            """, [subscriptionIds, month.firstDay], as: Row.self) { row in
-            let key = BucketKey(subscriptionId: row.subscriptionId, code: row.code, filterValues: row.filterValues)
+            WHERE subscription_id = ANY ($1::bigint[]) AND month BETWEEN $2::date AND $3::date
+            ORDER BY subscription_id, code, filter_values::text, month
+            """, [subscriptionIds, month.firstDay, months.upperBound.firstDay], as: Row.self) { row in
+            let key = BucketKey(subscriptionId: row.subscriptionId, code: row.code, filterValues: row.filterValues, month: row.month)
             guard var current = bucket(key) else { return }
             guard let units = ExactDecimal(decimalString: row.units), let events = Int(row.eventsCount) else {
                 return unreadable(key, "\(row.units) units, \(row.eventsCount) events")
@@ -232,7 +244,8 @@ public struct UsageStore {
                 WHERE subscription_id = ANY ($1::bigint[]) AND code = ANY ($3::text[]) AND month < $2::date
                 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
                 """, [subscriptionIds, month.firstDay, recurringCodes.sorted()], as: Before.self) { row in
-                let key = BucketKey(subscriptionId: row.subscriptionId, code: row.code, filterValues: row.filterValues)
+                let key = BucketKey(subscriptionId: row.subscriptionId, code: row.code, filterValues: row.filterValues,
+                                    month: month.firstDay)
                 guard var current = bucket(key) else { return }
                 guard let units = ExactDecimal(decimalString: row.units), let events = Int(row.eventsCount) else {
                     return unreadable(key, "\(row.units) units, \(row.eventsCount) events before it")
@@ -255,7 +268,8 @@ public struct UsageStore {
                 SELECT DISTINCT ON (subscription_id, code, filter_values, value)
                        subscription_id, code, filter_values::text AS filter_values, value, last_at, last_arrival, added
                 FROM event_unique_values
-                WHERE subscription_id = ANY ($1::bigint[]) AND (month = $2::date OR (code = ANY ($3::text[]) AND month < $2::date))
+                WHERE subscription_id = ANY ($1::bigint[])
+                  AND (month BETWEEN $2::date AND $4::date OR (code = ANY ($3::text[]) AND month < $2::date))
                 ORDER BY subscription_id, code, filter_values, value, last_at DESC, last_arrival DESC
             ), spread AS (
                 SELECT *, count(*) OVER (PARTITION BY subscription_id, code, value) AS buckets FROM latest
@@ -266,8 +280,9 @@ public struct UsageStore {
             UNION ALL
             SELECT subscription_id, code, filter_values, NULL, value, last_at, last_arrival, added
             FROM spread WHERE buckets > 1
-            """, [subscriptionIds, month.firstDay, recurringCodes.sorted()], as: Unique.self) { row in
-            let key = BucketKey(subscriptionId: row.subscriptionId, code: row.code, filterValues: row.filterValues)
+            """, [subscriptionIds, month.firstDay, recurringCodes.sorted(), months.upperBound.firstDay], as: Unique.self) { row in
+            let key = BucketKey(subscriptionId: row.subscriptionId, code: row.code, filterValues: row.filterValues,
+                                month: month.firstDay)
             guard var current = bucket(key) else { return }
             if let alone = row.aloneAdded { current.uniqueAddedAlone += alone }
             if let value = row.value, let at = row.lastAt, let arrival = row.lastArrival, let added = row.added {
