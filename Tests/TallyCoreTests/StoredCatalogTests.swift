@@ -25,7 +25,7 @@ import TallyCore
     }
 
     @Test func theIngestCatalogGivesEachSubscriptionItsCustomersTimezone() throws {
-        let zones = try HandBuilt.catalog().ingestCatalog.subscriptions.mapValues(\.billingTimezone)
+        let zones = try HandBuilt.catalog().ingestCatalog.subscriptions.compactMapValues(\.first?.billingTimezone)
         #expect(zones == ["sub-a": "America/New_York", "sub-b": "America/New_York", "sub-c": "Europe/Paris"])
     }
 

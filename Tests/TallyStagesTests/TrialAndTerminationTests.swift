@@ -48,19 +48,19 @@ import TallyStages
         ].joined(separator: "\n") + "\n")
         expectCounts(try db.ingest(first), read: 2, accepted: 2)
 
-        func terminate(_ id: String, at text: String) throws -> TerminationReport {
+        func terminate(_ id: String, at text: String) throws -> SubscriptionCommandReport {
             try SubscriptionTermination.terminate(externalId: id, at: try #require(TimestampParser.parseRFC3339(text[...])),
                                                   database: db.database)
         }
         // An event is stored after the 14th: terminating there would drop it from billing.
-        #expect(throws: TerminationError.self) { try terminate("sub", at: "2026-10-14T00:00:00Z") }
-        #expect(throws: TerminationError.self) { try terminate("nobody", at: "2026-10-14T00:00:00Z") }
-        #expect(throws: TerminationError.self) { try terminate("sub", at: "2026-08-01T00:00:00Z") }
+        #expect(throws: SubscriptionCommandError.self) { try terminate("sub", at: "2026-10-14T00:00:00Z") }
+        #expect(throws: SubscriptionCommandError.self) { try terminate("nobody", at: "2026-10-14T00:00:00Z") }
+        #expect(throws: SubscriptionCommandError.self) { try terminate("sub", at: "2026-08-01T00:00:00Z") }
 
         let report = try terminate("sub", at: "2026-10-20T12:00:00Z")
-        #expect(report.changed && report.lastPeriod == "2026-10")
+        #expect(report.changed && report.period == "2026-10")
         #expect(try terminate("sub", at: "2026-10-20T12:00:00Z").changed == false)
-        #expect(throws: TerminationError.self) { try terminate("sub", at: "2026-10-25T00:00:00Z") }
+        #expect(throws: SubscriptionCommandError.self) { try terminate("sub", at: "2026-10-25T00:00:00Z") }
 
         // Applying the catalog file again (it has no ending_at) keeps the termination.
         try db.applyCatalog(catalog)
@@ -85,6 +85,6 @@ import TallyStages
         #expect(subscription["terminated_at"] as? String == "2026-10-20T12:00:00Z")
 
         // A period already closed cannot take a termination.
-        #expect(throws: TerminationError.self) { try terminate("other-sub", at: "2026-11-10T00:00:00Z") }
+        #expect(throws: SubscriptionCommandError.self) { try terminate("other-sub", at: "2026-11-10T00:00:00Z") }
     }
 }

@@ -70,6 +70,12 @@ public struct StoredCatalog: Sendable {
         /// When `tally subscription terminate` ended it, if it did.
         public let terminatedAt: UTCInstant?
         public let createdAt: UTCInstant
+        /// The row it continues when `tally subscription change-plan` moved it to this plan.
+        public let previousId: Int64?
+        /// Whether a change of plan ended it (a newer row continues it).
+        public let superseded: Bool
+        /// When its first row started: where a trial counts from, whatever plan it is on now.
+        public let initialStartedAt: UTCInstant
 
         public var externalId: String { definition.externalId }
 
@@ -116,9 +122,12 @@ public struct StoredCatalog: Sendable {
         public let endingAt: UTCInstant?
         public let terminatedAt: UTCInstant?
         public let createdAt: UTCInstant
+        public let previousId: Int64?
+        public let superseded: Bool
 
         public init(id: Int64, lagoId: String, customerId: Int64, planId: Int64, definition: Subscription,
-                    startedAt: UTCInstant, endingAt: UTCInstant?, terminatedAt: UTCInstant? = nil, createdAt: UTCInstant) {
+                    startedAt: UTCInstant, endingAt: UTCInstant?, terminatedAt: UTCInstant? = nil, createdAt: UTCInstant,
+                    previousId: Int64? = nil, superseded: Bool = false) {
             self.id = id
             self.lagoId = lagoId
             self.customerId = customerId
@@ -128,6 +137,8 @@ public struct StoredCatalog: Sendable {
             self.endingAt = endingAt
             self.terminatedAt = terminatedAt
             self.createdAt = createdAt
+            self.previousId = previousId
+            self.superseded = superseded
         }
     }
 
@@ -171,7 +182,14 @@ public struct StoredCatalog: Sendable {
         }
         customerIndex = Dictionary(self.customers.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { $1 })
         var records: [SubscriptionRecord] = []
+        let rows = Dictionary(subscriptions.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
         for row in subscriptions.sorted(by: { $0.id < $1.id }) {
+            // The first row of a chain of plan changes (bounded, should a chain ever loop).
+            var first = row
+            for _ in 0..<rows.count {
+                guard let previous = first.previousId.flatMap({ rows[$0] }) else { break }
+                first = previous
+            }
             guard let plan = self.plans[row.planId] else {
                 throw Inconsistency(description: "subscription \(row.definition.externalId) names plan id \(row.planId), which is not stored")
             }
@@ -180,7 +198,8 @@ public struct StoredCatalog: Sendable {
             }
             records.append(SubscriptionRecord(
                 id: row.id, lagoId: row.lagoId, customerId: row.customerId, definition: row.definition, plan: plan,
-                startedAt: row.startedAt, endingAt: row.endingAt, terminatedAt: row.terminatedAt, createdAt: row.createdAt))
+                startedAt: row.startedAt, endingAt: row.endingAt, terminatedAt: row.terminatedAt, createdAt: row.createdAt,
+                previousId: row.previousId, superseded: row.superseded, initialStartedAt: first.startedAt))
         }
         self.subscriptions = records
         subscriptionIndex = Dictionary(records.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { $1 })

@@ -53,7 +53,10 @@ public struct LagoInvoiceDocument: Sendable {
             ("voided_at", header.voidedAt.map { .string($0.wholeSecondsDescription) } ?? .null),
             ("created_at", .string(header.createdAt.wholeSecondsDescription)),
             ("customer", Self.customer(customer)),
-            ("subscriptions", .array(subscriptions.map { Self.subscription($0, customer: customer, asOf: header.createdAt) })),
+            ("subscriptions", .array(subscriptions.map { subscription in
+                Self.subscription(subscription, customer: customer, asOf: header.createdAt,
+                                  previousPlanCode: subscription.previousId.flatMap { catalog.subscription(id: $0)?.plan.definition.code })
+            })),
             ("fees", .array(invoice.fees.enumerated().map { index, fee in
                 Self.fee(fee, invoice: header, customer: customer, externalSubscriptionId: externalIds[fee.subscriptionId] ?? "",
                          trueUp: Self.trueUpLink(of: index, in: invoice.fees))
@@ -78,7 +81,8 @@ public struct LagoInvoiceDocument: Sendable {
 
     /// The subscription as it stood when the invoice was issued (`asOf`): terminated once its end has passed.
     private static func subscription(
-        _ subscription: StoredCatalog.SubscriptionRecord, customer: StoredCatalog.CustomerRecord, asOf: UTCInstant
+        _ subscription: StoredCatalog.SubscriptionRecord, customer: StoredCatalog.CustomerRecord, asOf: UTCInstant,
+        previousPlanCode: String?
     ) -> JSONValue {
         let startedAt = JSONValue.string(subscription.startedAt.wholeSecondsDescription)
         let ended = subscription.endingAt.map { $0 <= asOf } ?? false
@@ -87,11 +91,12 @@ public struct LagoInvoiceDocument: Sendable {
             ("lago_id", .string(subscription.lagoId)), ("external_id", .string(subscription.externalId)),
             ("lago_customer_id", .string(customer.lagoId)), ("external_customer_id", .string(customer.externalId)),
             ("plan_code", .string(subscription.plan.definition.code)), ("status", ended ? "terminated" : "active"),
+            ("previous_plan_code", previousPlanCode.map(JSONValue.string) ?? .null),
             ("billing_time", "calendar"),
             ("subscription_at", startedAt), ("started_at", startedAt),
             ("ending_at", instant(subscription.definition.endingAt)),
             ("terminated_at", instant(ended ? subscription.endingAt : nil)),
-            ("trial_ended_at", instant(subscription.ratedPlan.trialEnd(startedAt: subscription.startedAt).flatMap { $0 <= asOf ? $0 : nil })),
+            ("trial_ended_at", instant(subscription.ratedPlan.trialEnd(startedAt: subscription.initialStartedAt).flatMap { $0 <= asOf ? $0 : nil })),
             ("created_at", .string(subscription.createdAt.wholeSecondsDescription)),
         ]))
     }

@@ -40,7 +40,7 @@ public struct EventValidator: Sendable {
         guard let metric = catalog.metrics[code] else {
             throw EventRejection(.unknownMetric, "code \(Self.quoted(code)) names no billable metric: apply a catalog that defines it, or fix the code")
         }
-        guard let subscription = catalog.subscriptions[subscriptionId] else {
+        guard let phases = catalog.subscriptions[subscriptionId], let latest = phases.first else {
             throw EventRejection(.unknownSubscription, "external_subscription_id \(Self.quoted(subscriptionId)) names no subscription: apply a catalog that defines it, or fix the id")
         }
 
@@ -57,8 +57,10 @@ public struct EventValidator: Sendable {
         let units = try aggregationUnits(event["properties"]?.objectValue, metric: metric)
         try checkFilterValues(event["properties"]?.objectValue, metric: metric)
 
-        if timestamp < subscription.startedAt {
-            throw EventRejection(.outsideSubscription, "timestamp \(timestamp) is before subscription \(Self.quoted(subscriptionId)) started (\(subscription.startedAt))")
+        // The phase the event falls in: the latest to start at or before it.
+        guard let subscription = phases.first(where: { $0.startedAt <= timestamp }) else {
+            let start = phases.last?.startedAt ?? latest.startedAt
+            throw EventRejection(.outsideSubscription, "timestamp \(timestamp) is before subscription \(Self.quoted(subscriptionId)) started (\(start))")
         }
         if let endingAt = subscription.endingAt, timestamp > endingAt {
             throw EventRejection(.outsideSubscription, "timestamp \(timestamp) is after subscription \(Self.quoted(subscriptionId)) ended (\(endingAt))")

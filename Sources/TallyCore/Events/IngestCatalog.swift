@@ -1,4 +1,5 @@
-/// What validation needs to know of the catalog: metrics by code and subscriptions by external id.
+/// What validation needs to know of the catalog: metrics by code and subscriptions by external id
+/// (with each of its phases when it changed plan).
 public struct IngestCatalog: Sendable {
     public struct Metric: Sendable {
         public let code: String
@@ -51,10 +52,16 @@ public struct IngestCatalog: Sendable {
     }
 
     public let metrics: [String: Metric]
-    public let subscriptions: [String: Subscription]
+    /// By external id: its phases, the latest start first (one unless `tally subscription
+    /// change-plan` moved it to another plan).
+    public let subscriptions: [String: [Subscription]]
 
     public init(metrics: [Metric], subscriptions: [Subscription]) {
         self.metrics = Dictionary(metrics.map { ($0.code, $0) }, uniquingKeysWith: { $1 })
-        self.subscriptions = Dictionary(subscriptions.map { ($0.externalId, $0) }, uniquingKeysWith: { $1 })
+        self.subscriptions = Dictionary(grouping: subscriptions, by: \.externalId)
+            .mapValues { $0.sorted { ($0.startedAt, $0.id) > ($1.startedAt, $1.id) } }
     }
+
+    /// Every subscription and phase.
+    public var allSubscriptions: [Subscription] { subscriptions.values.flatMap { $0 } }
 }

@@ -60,7 +60,7 @@ public struct InvoiceDraft: Sendable {
                 subscription: subscription.definition, plan: plan.definition, startedAt: subscription.startedAt,
                 endingAt: subscription.endingAt, period: period, usage: usage[subscription.id] ?? [],
                 events: events[subscription.id] ?? [],
-                metrics: catalog.metricDefinitions)
+                metrics: catalog.metricDefinitions, initialStartedAt: subscription.initialStartedAt, superseded: subscription.superseded)
             else { continue }
             used[subscription.id] = plan
             fees += rated.fees.map { Line(subscriptionId: subscription.id, fee: $0) }

@@ -8,9 +8,11 @@ public enum SubscriptionFee {
     ///
     /// Proration counts whole local days in the period's timezone, both end days included (Lago's
     /// `date_diff_with_timezone`): `days billed × planAmountCents ÷ days in the period`, rounded half
-    /// away from zero.
+    /// away from zero. With `endDayBilledByNext` (a part ended by a change of plan, whose new plan
+    /// bills that day), the end day is not counted, as in Lago.
     public static func amountCents(
-        planAmountCents: Int64, period: PlanPeriod, startedAt: UTCInstant, endingAt: UTCInstant?, trialEnd: UTCInstant? = nil
+        planAmountCents: Int64, period: PlanPeriod, startedAt: UTCInstant, endingAt: UTCInstant?, trialEnd: UTCInstant? = nil,
+        endDayBilledByNext: Bool = false
     ) throws(BillingError) -> Int64 {
         let to = endingAt.map { min(period.to, $0) } ?? period.to
         var from = max(period.from, startedAt)
@@ -21,7 +23,8 @@ public enum SubscriptionFee {
             from = max(from, trialEnd)
         }
         let days = period.days
-        let daysBilled = period.daysCovered(from: from, to: to)
+        let daysBilled = period.daysCovered(from: from, to: to) - (endDayBilledByNext ? 1 : 0)
+        guard daysBilled > 0 else { return 0 }
         // days × cents < 366 × 2^63 fits 38 digits, and the prorated fee is at most the full one, so this
         // division always has a result that fits Int64.
         guard let prorated = (ExactDecimal(daysBilled) * ExactDecimal(significand: Int128(planAmountCents), scale: 0))

@@ -129,9 +129,14 @@ public enum SubscriptionRating {
     /// The fees of a subscription on the invoice of `period` (a calendar month), with the usage no
     /// charge priced. `usage` holds its buckets of every month of the charges' period (`due`); nil
     /// when nothing of it is due this month.
+    ///
+    /// `initialStartedAt` is where a trial counts from (the first part's start, when the subscription
+    /// changed plan); `superseded` says a change of plan ended it, so the new plan bills the day of
+    /// the change (Lago's upgrade).
     public static func fees(
         subscription: Subscription, plan: Plan, startedAt: UTCInstant, endingAt: UTCInstant?,
-        period month: BillingPeriod, usage: [UsageBucket], events: [UsageEventValue] = [], metrics: [String: BillableMetric]
+        period month: BillingPeriod, usage: [UsageBucket], events: [UsageEventValue] = [], metrics: [String: BillableMetric],
+        initialStartedAt: UTCInstant? = nil, superseded: Bool = false
     ) throws(BillingError) -> (fees: [DraftFee], unpriced: [UnpricedUsage])? {
         let due = due(plan: plan, month: month, endingAt: endingAt)
         guard due.fee != nil || due.charges != nil else { return nil }
@@ -178,7 +183,7 @@ public enum SubscriptionRating {
         let (from, to) = chargesWindow(period: period, startedAt: startedAt, endingAt: endingAt)
         let feeCents = try SubscriptionFee.amountCents(
             planAmountCents: plan.amountCents, period: period, startedAt: startedAt, endingAt: endingAt,
-            trialEnd: plan.trialEnd(startedAt: startedAt))
+            trialEnd: plan.trialEnd(startedAt: initialStartedAt ?? startedAt), endDayBilledByNext: superseded)
         if feeCents > 0 {
             let scale = Currency.minorUnitScale(currency: plan.currency) ?? 2
             fees.append(DraftFee(

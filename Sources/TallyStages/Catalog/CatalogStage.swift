@@ -178,17 +178,29 @@ private struct CatalogWriter {
             report.record(change, "customer \(customer.externalId)")
             if let id { customerIds[customer.externalId] = id }
         }
-        let storedSubscriptions = Dictionary(stored.subscriptions.map { ($0.externalId, $0.definition) }, uniquingKeysWith: { $1 })
+        // The catalog's object is a subscription's current row (the last of its plan changes).
+        let storedSubscriptions = Dictionary(stored.subscriptions.filter { !$0.superseded }.map { ($0.externalId, $0) },
+                                             uniquingKeysWith: { $1 })
         for (index, subscription) in catalog.subscriptions.enumerated() {
-            if let old = storedSubscriptions[subscription.externalId], old.externalCustomerId != subscription.externalCustomerId {
+            let current = storedSubscriptions[subscription.externalId]
+            if let old = current?.definition, old.externalCustomerId != subscription.externalCustomerId {
                 errors.append(CatalogError(file: file, path: "subscriptions[\(index)].external_customer_id",
                     message: "subscription \"\(subscription.externalId)\" belongs to customer \"\(old.externalCustomerId)\"; a subscription cannot move to another customer"))
                 continue
             }
+            // After `tally subscription change-plan`, the file must name the plan it moved to: naming the
+            // old one would move the current part back without a date.
+            if let current, current.previousId != nil, current.definition.planCode != subscription.planCode {
+                errors.append(CatalogError(file: file, path: "subscriptions[\(index)].plan_code",
+                    message: "subscription \"\(subscription.externalId)\" moved to plan \"\(current.definition.planCode)\" at "
+                        + "\(current.startedAt) (tally subscription change-plan): give that plan_code, or change plan again with the command"))
+                continue
+            }
             let customerId = try resolved(customerIds[subscription.externalCustomerId], "customer \(subscription.externalCustomerId)")
             let planId = try resolved(planIds[subscription.planCode], "plan \(subscription.planCode)")
-            report.record(try catalogStore.save(subscription, customerId: customerId, planId: planId,
-                                                startedAt: subscription.subscriptionAt ?? now),
+            // The part after a change of plan starts at the change, not at subscription_at.
+            let startedAt = current.flatMap { $0.previousId != nil ? $0.startedAt : nil } ?? subscription.subscriptionAt ?? now
+            report.record(try catalogStore.save(subscription, customerId: customerId, planId: planId, startedAt: startedAt),
                           "subscription \(subscription.externalId)")
         }
         for (index, wallet) in catalog.wallets.enumerated() {
@@ -204,8 +216,8 @@ private struct CatalogWriter {
     /// changed and of subscriptions whose billing timezone moved.
     private func rebuildMovedRollups() throws {
         let after = try store.catalog.load()
-        let zonesBefore = stored.ingestCatalog.subscriptions.values.map { ($0.id, $0.billingTimezone) }
-        let zonesAfter = Dictionary(after.ingestCatalog.subscriptions.values.map { ($0.id, $0.billingTimezone) }, uniquingKeysWith: { $1 })
+        let zonesBefore = stored.ingestCatalog.allSubscriptions.map { ($0.id, $0.billingTimezone) }
+        let zonesAfter = Dictionary(after.ingestCatalog.allSubscriptions.map { ($0.id, $0.billingTimezone) }, uniquingKeysWith: { $1 })
         let moved = zonesBefore.filter { zonesAfter[$0.0] != $0.1 }.map(\.0).sorted()
         guard !rollupsToRebuild.isEmpty || !moved.isEmpty else { return }
         try UsageRollupRebuild.rebuild(codes: rollupsToRebuild, subscriptionIds: moved, catalog: after, store: store)

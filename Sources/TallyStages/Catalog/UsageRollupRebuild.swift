@@ -16,7 +16,7 @@ enum UsageRollupRebuild {
     static func rebuild(codes: [String], subscriptionIds: [Int64], catalog: StoredCatalog, store: Store) throws {
         let ingestCatalog = catalog.ingestCatalog
         var usage = MonthlyUsage(timezones: Dictionary(
-            ingestCatalog.subscriptions.values.map { ($0.id, $0.billingTimezone) }, uniquingKeysWith: { $1 }),
+            ingestCatalog.allSubscriptions.map { ($0.id, $0.billingTimezone) }, uniquingKeysWith: { $1 }),
             metrics: ingestCatalog.metrics)
         try store.events.forEachEvent(codes: codes, subscriptionIds: subscriptionIds) { event, arrival in
             guard let metric = ingestCatalog.metrics[event.code] else { return }

@@ -71,8 +71,8 @@ public struct IngestStage {
         init(store: Store) throws {
             let catalog = try store.catalog.load().ingestCatalog
             validator = EventValidator(catalog: catalog)
-            subscriptionNames = Dictionary(catalog.subscriptions.values.map { ($0.id, $0.externalId) }, uniquingKeysWith: { $1 })
-            timezones = Dictionary(catalog.subscriptions.values.map { ($0.id, $0.billingTimezone) }, uniquingKeysWith: { $1 })
+            subscriptionNames = Dictionary(catalog.allSubscriptions.map { ($0.id, $0.externalId) }, uniquingKeysWith: { $1 })
+            timezones = Dictionary(catalog.allSubscriptions.map { ($0.id, $0.billingTimezone) }, uniquingKeysWith: { $1 })
         }
     }
 

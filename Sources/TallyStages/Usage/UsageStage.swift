@@ -90,7 +90,8 @@ public struct UsageStage {
     ) throws -> [StoredCatalog.SubscriptionRecord] {
         let owned = catalog.subscriptions(of: customer)
         guard let externalId else { return owned }
-        if let match = owned.first(where: { $0.externalId == externalId }) { return [match] }
+        let matches = owned.filter { $0.externalId == externalId }
+        if !matches.isEmpty { return matches }
         let owner = catalog.subscriptions.first { $0.externalId == externalId }
         throw UsageError(kind: .unknown, description: owner == nil
             ? "no subscription with external_id \"\(externalId)\""

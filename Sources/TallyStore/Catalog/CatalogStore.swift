@@ -40,6 +40,7 @@ public struct CatalogStore {
         struct SubscriptionRow: Decodable {
             let id: Int64; let lagoId: String; let customerId: Int64; let planId: Int64; let definition: String
             let startedAt: UTCInstant; let endingAt: UTCInstant?; let terminatedAt: UTCInstant?; let createdAt: UTCInstant
+            let previousSubscriptionId: Int64?; let superseded: Bool
         }
         struct WalletRow: Decodable { let id: Int64; let customerId: Int64; let definition: String }
 
@@ -79,13 +80,14 @@ public struct CatalogStore {
         }
         let subscriptions = try connection.query("""
             SELECT id, lago_id, customer_id, plan_id, definition::text AS definition, started_at,
-                   least(ending_at, terminated_at) AS ending_at, terminated_at, created_at
+                   least(ending_at, terminated_at) AS ending_at, terminated_at, created_at, previous_subscription_id, superseded
             FROM subscriptions
             """, as: SubscriptionRow.self).map { row in
             StoredCatalog.SubscriptionRow(
                 id: row.id, lagoId: row.lagoId, customerId: row.customerId, planId: row.planId,
                 definition: try Self.decode(Subscription.self, row.definition, table: "subscription", key: String(row.id)),
-                startedAt: row.startedAt, endingAt: row.endingAt, terminatedAt: row.terminatedAt, createdAt: row.createdAt)
+                startedAt: row.startedAt, endingAt: row.endingAt, terminatedAt: row.terminatedAt, createdAt: row.createdAt,
+                previousId: row.previousSubscriptionId, superseded: row.superseded)
         }
         let wallets = try connection.query("SELECT id, customer_id, definition::text AS definition FROM wallets ORDER BY id", as: WalletRow.self)
             .map { row in
@@ -189,12 +191,26 @@ public struct CatalogStore {
         _ = try connection.execute("UPDATE subscriptions SET terminated_at = $2, updated_at = now() WHERE id = $1", [id, instant])
     }
 
-    /// Saves a subscription by its external id, starting at `startedAt`.
+    /// Moves the subscription `id` to plan `planId` at `instant` (`tally subscription change-plan`): its
+    /// row ends there and is superseded by a new one, returned, that starts there on the other plan
+    /// with `definition` and the same external id.
+    public func changePlan(subscriptionId id: Int64, to planId: Int64, at instant: UTCInstant, definition: Subscription) throws -> Int64 {
+        _ = try connection.execute("""
+            UPDATE subscriptions SET terminated_at = $2, superseded = true, updated_at = now() WHERE id = $1
+            """, [id, instant])
+        return try connection.queryValue("""
+            INSERT INTO subscriptions (external_id, definition, customer_id, plan_id, started_at, ending_at, previous_subscription_id)
+            SELECT external_id, $3::jsonb, customer_id, $4, $2::timestamptz, ending_at, id FROM subscriptions WHERE id = $1
+            RETURNING id
+            """, [id, instant, try Self.json(definition), planId], column: "id")
+    }
+
+    /// Saves a subscription by its external id (its current row), starting at `startedAt`.
     public func save(_ subscription: Subscription, customerId: Int64, planId: Int64, startedAt: UTCInstant) throws -> Change {
         try upserted(connection.queryFirst("""
             INSERT INTO subscriptions (external_id, definition, customer_id, plan_id, started_at, ending_at)
             VALUES ($1, $2::jsonb, $3, $4, $5::timestamptz, $6::timestamptz)
-            ON CONFLICT (external_id) DO UPDATE SET definition = excluded.definition, customer_id = excluded.customer_id,
+            ON CONFLICT (external_id) WHERE NOT superseded DO UPDATE SET definition = excluded.definition, customer_id = excluded.customer_id,
                 plan_id = excluded.plan_id, started_at = excluded.started_at, ending_at = excluded.ending_at, updated_at = now()
             WHERE subscriptions.definition IS DISTINCT FROM excluded.definition
             RETURNING id, (xmax = 0) AS inserted

@@ -246,11 +246,13 @@ public struct EventStore {
         try connection.queryValue("SELECT EXISTS (SELECT 1 FROM events WHERE code = $1) AS stored", [code], column: "stored")
     }
 
-    /// How many events of subscription `subscriptionId` are stored with a timestamp after `instant`.
-    public func countEvents(subscriptionId: Int64, after instant: UTCInstant) throws -> Int {
+    /// How many events of subscription `subscriptionId` are stored with a timestamp after `instant`
+    /// (or at it, with `orAt`).
+    public func countEvents(subscriptionId: Int64, after instant: UTCInstant, orAt: Bool = false) throws -> Int {
         try connection.queryValue("""
-            SELECT count(*)::bigint AS stored FROM events WHERE subscription_id = $1 AND "timestamp" > $2
-            """, [subscriptionId, instant], column: "stored")
+            SELECT count(*)::bigint AS stored FROM events
+            WHERE subscription_id = $1 AND ("timestamp" > $2 OR ($3 AND "timestamp" = $2))
+            """, [subscriptionId, instant, orAt], column: "stored")
     }
 
     /// Streams the stored events of the metrics `codes` and of the subscriptions `subscriptionIds`,

@@ -296,6 +296,16 @@ public enum Schema {
                 ADD CONSTRAINT fees_fee_type_check
                     CHECK (fee_type IN ('charge', 'subscription', 'charge_true_up', 'commitment'));
             """),
+        Migration(version: 12, name: "subscriptions moved to another plan at a date", sql: """
+            -- `tally subscription change-plan` ends a subscription's row at the change and continues it
+            -- in a new row on the other plan, with the same external_id (Lago's upgrade makes a new
+            -- subscription too): events after the change go to the new row, so each part is rated
+            -- with its own plan. Only the current row of an external_id is the catalog's.
+            ALTER TABLE subscriptions ADD COLUMN previous_subscription_id bigint REFERENCES subscriptions,
+                ADD COLUMN superseded boolean NOT NULL DEFAULT false;
+            ALTER TABLE subscriptions DROP CONSTRAINT subscriptions_external_id_key;
+            CREATE UNIQUE INDEX subscriptions_current_external_id ON subscriptions (external_id) WHERE NOT superseded;
+            """),
     ]
 
     /// The schema version this build of Tally expects.
