@@ -9,12 +9,16 @@ extension CatalogDecoder {
         let amountCents = reader.integer("amount_cents", in: BillingLimits.planAmountCents)
         let currency = reader.currency("amount_currency", required: true)
         let interval = reader.choice("interval", of: PlanInterval.self)
-        let payInAdvance = reader.flag("pay_in_advance", supportedValue: false)
+        let payInAdvance = reader.bool("pay_in_advance", default: false)
         let trialPeriod = reader.optionalDecimal("trial_period", .nonNegative, limit: BillingLimits.trialDays)
         let charges = reader.elements("charges", decodeCharge)
         let hasCommitment = reader.has("minimum_commitment")
         let minimumCommitment = reader.nested("minimum_commitment", required: false, decodeMinimumCommitment)
         reader.apply(.plan)
+        if payInAdvance == true, minimumCommitment != nil {
+            reader.fail("minimum_commitment", "is not supported yet on a plan with pay_in_advance true (supported: null)")
+            return nil
+        }
         guard let code, let name, let amountCents, let currency, let interval, let payInAdvance, !trialPeriod.isInvalid,
               minimumCommitment != nil || !hasCommitment
         else { return nil }

@@ -1,4 +1,4 @@
-/// What a subscription pays: a fixed monthly fee in arrears plus usage charges.
+/// What a subscription pays: a fixed monthly fee, in arrears or in advance, plus usage charges in arrears.
 public struct Plan: Codable, Equatable, Sendable {
     public var code: String
     public var name: String
@@ -8,7 +8,8 @@ public struct Plan: Codable, Equatable, Sendable {
     /// ISO 4217 code, one of `Currency.supportedCodes` (Lago's `amount_currency`).
     public var currency: String
     public var interval: PlanInterval
-    /// Always false for now: fees in advance are refused by the decoder.
+    /// Lago's `pay_in_advance`: the fixed fee is billed at the subscription's start and then each
+    /// period for the next one (docs/BILLING.md, pay-in-advance plan fees). Charges stay in arrears.
     public var payInAdvance: Bool
     /// Lago's `trial_period`: days, possibly fractional (to the microsecond), from the subscription's
     /// start during which its fixed fee is not billed; nil for none (docs/BILLING.md, trials).

@@ -107,7 +107,8 @@ public enum SubscriptionRating {
 
     public static func fees(
         subscription: Subscription, plan: Plan, startedAt: UTCInstant, endingAt: UTCInstant?,
-        period: BillingPeriod, usage: [UsageBucket], events: [UsageEventValue] = [], metrics: [String: BillableMetric]
+        period: BillingPeriod, usage: [UsageBucket], events: [UsageEventValue] = [], metrics: [String: BillableMetric],
+        advance: AdvanceBilling = .none
     ) throws(BillingError) -> (fees: [DraftFee], unpriced: [UnpricedUsage]) {
         let (from, to) = chargesWindow(period: period, startedAt: startedAt, endingAt: endingAt)
         var fees: [DraftFee] = []
@@ -150,7 +151,7 @@ public enum SubscriptionRating {
         let feeCents = try SubscriptionFee.amountCents(
             planAmountCents: plan.amountCents, period: period, startedAt: startedAt, endingAt: endingAt,
             trialEnd: plan.trialEnd(startedAt: startedAt))
-        if feeCents > 0 {
+        if feeCents > 0, !advance.periodFeeBilled {
             let scale = Currency.minorUnitScale(currency: plan.currency) ?? 2
             fees.append(DraftFee(
                 kind: .subscription, externalSubscriptionId: subscription.externalId,
@@ -160,6 +161,10 @@ public enum SubscriptionRating {
                 amountCents: feeCents, unpriced: false, from: from, to: to,
                 preciseUnitAmount: ExactDecimal(significand: Int128(feeCents), scale: scale),
                 amountDetails: AmountDetails(json: .object(JSONObject([("plan_amount_cents", .number(String(plan.amountCents)))])))))
+        }
+        if let ahead = try advanceFee(subscription: subscription, plan: plan, startedAt: startedAt, endingAt: endingAt,
+                                      period: period, advance: advance) {
+            fees.append(ahead)
         }
         if let commitment = try commitmentFee(
             plan: plan, externalSubscriptionId: subscription.externalId, fees: fees, from: from, to: to, period: period) {
