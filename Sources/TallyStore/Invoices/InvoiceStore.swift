@@ -2,7 +2,8 @@ import TallyCore
 import TallyPostgres
 
 /// Invoices and their fees. An invoice, its fees and its wallet debits are written together,
-/// inside the caller's transaction; a customer has at most one live (not voided) invoice per period.
+/// inside the caller's transaction; a customer has at most one live (not voided) period invoice per
+/// period, and a pay-in-advance subscription at most one live start invoice.
 public struct InvoiceStore {
     let connection: PostgresConnection
 
