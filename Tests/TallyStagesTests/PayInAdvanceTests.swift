@@ -53,6 +53,7 @@ import TallyStages
         // Just after the start: the start invoice, 15…31 October = 17 of 31 days × 3100 = 1700.
         let start = try db.close(.endedBefore(Self.at(2026, 10, 16)))
         #expect(start.issued.map(\.number) == ["TST-001-001"])
+        #expect(start.issued.map(\.isStart) == [true])
         let startInvoice = try db.invoice("cust", "2026-10")
         #expect(startInvoice.issuingDate == "2026-10-15")
         #expect(startInvoice.feesAmountCents == 1700 && startInvoice.totalAmountCents == 1700)
@@ -80,6 +81,7 @@ import TallyStages
         // advance (3100): 3300, dated 1 November. No fee for October, billed already.
         let october = try db.close(.endedBefore(Self.at(2026, 11, 2)))
         #expect(october.issued.map(\.number) == ["TST-001-002"])
+        #expect(october.issued.map(\.isStart) == [false])
         let octoberInvoice = try #require(try db.invoices().first { $0.number == "TST-001-002" })
         #expect(octoberInvoice.period == "2026-10" && octoberInvoice.issuingDate == "2026-11-01")
         #expect(octoberInvoice.totalAmountCents == 200 + 3100)
