@@ -133,6 +133,34 @@ import TallyStages
         #expect(try db.invoice("cust", "2026-11").issuingDate == "2026-11-10")
     }
 
+    @Test func aStartInvoiceTakesWalletCreditsFirst() throws {
+        let db = try TestDatabase()
+        try db.applyCatalog(CloseCatalog.document(
+            plans: [Self.plan()], customers: [CloseCatalog.customer("cust")],
+            subscriptions: [CloseCatalog.subscription("sub", customer: "cust", plan: "ahead", at: "2026-10-15T00:00:00Z")],
+            wallets: [CloseCatalog.wallet("credits", customer: "cust", granted: "10")]))
+        let summary = try db.close(.endedBefore(Self.at(2026, 11, 2)))
+        // The start invoice (1700) takes the wallet's 10.00 (1000): 700 left to pay. October's (3100)
+        // finds the wallet empty.
+        #expect(summary.issued.map(\.prepaidCreditAmountCents) == [1000, 0])
+        #expect(summary.issued.map(\.totalAmountCents) == [700, 3100])
+        #expect(try db.walletTransactions().compactMap(\.invoiceNumber) == ["TST-001-001"])
+    }
+
+    @Test func closingALaterMonthFirstBillsEachFeeOnce() throws {
+        let db = try TestDatabase()
+        try db.applyCatalog(Self.catalog(start: "2026-10-15T00:00:00Z"))
+        // November first: its fee was not billed ahead, so in arrears (3100), and December's ahead (3100).
+        let november = try db.close(.month(year: 2026, month: 11))
+        #expect(november.issued.map(\.totalAmountCents) == [6200])
+        // Then October: no start invoice, the subscription is billed already; October's invoice bills
+        // October's fee in arrears (17 of 31 days × 3100 = 1700) and not November's (billed already).
+        let october = try db.close(.month(year: 2026, month: 10))
+        #expect(october.issued.map(\.isStart) == [false])
+        #expect(october.issued.map(\.totalAmountCents) == [1700])
+        #expect(Self.lines(try db.fees(of: try db.invoice("cust", "2026-10"))) == ["subscription 1700"])
+    }
+
     // MARK: Trials
 
     @Test func aTrialEndingInTheNextMonthProratesItsAdvanceFee() throws {
