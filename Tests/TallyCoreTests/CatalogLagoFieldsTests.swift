@@ -34,7 +34,6 @@ import Testing
          #"aggregation_type "custom_agg" is not supported yet (supported: count_agg, sum_agg, max_agg, unique_count_agg, latest_agg, weighted_sum_agg)"#),
         ("billable_metrics[0].expression", "tokens * 2", #"expression "tokens * 2" is not supported yet (supported: null)"#),
         ("plans[0].interval", "weekly", #"interval "weekly" is not supported yet (supported: monthly, quarterly, semiannual, yearly)"#),
-        ("plans[0].pay_in_advance", true, "pay_in_advance true is not supported yet (supported: false)"),
         ("plans[0].amount_currency", "SEK",
          #"amount_currency "SEK" is not supported yet (supported: USD, EUR, GBP, CHF, CAD, AUD, JPY, KRW)"#),
         ("plans[0].tax_codes", ["vat_20"], #"tax_codes ["vat_20"] is not supported yet (supported: [])"#),
@@ -74,6 +73,17 @@ import Testing
         // A filter value is reported at its index in the list.
         let errorPath = value == ["__ALL_FILTER_VALUES__"] ? path + "[0]" : path
         #expect(CatalogFixtures.errors(in: document) == ["\(errorPath): \(message)"])
+    }
+
+    @Test func aPlanMayBePaidInAdvanceButNotWithAMinimumCommitment() throws {
+        let advance = try #require(CatalogFixtures.decode(spec.setting("plans[0].pay_in_advance", to: true)))
+        #expect(advance.plans[0].payInAdvance)
+        let committed = spec.setting("plans[0].pay_in_advance", to: true)
+            .setting("plans[0].minimum_commitment", to: ["amount_cents": 1000])
+        #expect(CatalogFixtures.errors(in: committed) == [
+            "plans[0].minimum_commitment: is not supported yet on a plan with pay_in_advance true (supported: null)"])
+        #expect(CatalogFixtures.errors(in: spec.setting("plans[0].pay_in_advance", to: "yes")) == [
+            "plans[0].pay_in_advance: must be a boolean (got a string)"])
     }
 
     @Test func unknownFieldsAreErrors() {

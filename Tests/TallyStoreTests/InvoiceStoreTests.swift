@@ -155,4 +155,35 @@ import TallyPostgres
         #expect(try db.count("fees") == 4, "the refused invoice's fees were not kept")
         #expect(try db.store.invoices.lastSequences(customerIds: [try catalog.requireCustomer("alpha").id]).values.first == 1)
     }
+
+    @Test func aStartInvoiceStandsBesideItsMonthsPeriodInvoiceOncePerSubscription() throws {
+        let db = try TestStore()
+        let catalog = try SmallCatalog.save(in: db.store)
+        let alpha = try catalog.requireCustomer("alpha"), subscription = try catalog.requireSubscription("alpha-main")
+        let september = utcPeriod(2026, 9)
+        // Started on 1 September: the start invoice bills September whole, 10.00.
+        let start = try #require(try StartInvoice.draft(subscription, customer: alpha))
+        #expect(start.period == september && start.issuingDate == "2026-09-01")
+        let issued = try db.issue([start, try db.draft("alpha", september, catalog: catalog)])
+        #expect(issued.issued.map(\.number) == ["ACM-001-001", "ACM-001-002"])
+
+        // The period lists know only the period invoice.
+        #expect(try db.store.invoices.livePeriods() == [alpha.id: ["2026-09"]])
+        #expect(try db.store.invoices.live(period: "2026-09").map(\.header.number) == ["ACM-001-002"])
+        let stored = try db.store.invoices.records(numbers: ["ACM-001-001"])
+        try #require(stored.count == 1)
+        #expect(stored[0].header.startingSubscriptionId == subscription.id)
+        #expect(stored[0].fees.map(\.amountCents) == [10_00])
+        #expect(stored[0].fees.map { stored[0].header.billsInAdvance($0) } == [true])
+
+        // What close reads: September's fee was billed ahead, and the subscription is billed.
+        #expect(try db.store.invoices.advanceBilling(subscriptionIds: [subscription.id], period: "2026-09", previous: "2026-08",
+                                                     next: "2026-10") == [subscription.id: AdvanceBilling(periodFeeBilled: true)])
+        #expect(try db.store.invoices.billedSubscriptionIds() == [subscription.id])
+
+        // A second live start invoice for the subscription is refused.
+        let error = try #require(throws: PostgresError.self) { try db.issue([start]) }
+        #expect(error.code == .uniqueViolation)
+        #expect(try db.count("invoices") == 2)
+    }
 }

@@ -10,7 +10,7 @@ extension CatalogDecoder {
         let currency = reader.currency("amount_currency", required: true)
         let interval = reader.choice("interval", of: PlanInterval.self)
         let billChargesMonthly = reader.bool("bill_charges_monthly", default: false)
-        let payInAdvance = reader.flag("pay_in_advance", supportedValue: false)
+        let payInAdvance = reader.bool("pay_in_advance", default: false)
         let trialPeriod = reader.optionalDecimal("trial_period", .nonNegative, limit: BillingLimits.trialDays)
         let charges = reader.elements("charges", decodeCharge)
         let hasCommitment = reader.has("minimum_commitment")
@@ -23,13 +23,19 @@ extension CatalogDecoder {
             reader.fail("minimum_commitment", "is not supported yet on a plan with bill_charges_monthly (its true-up would weigh "
                 + "every monthly invoice of the period)")
         }
+        if payInAdvance == true, minimumCommitment != nil {
+            reader.fail("minimum_commitment", "is not supported yet on a plan with pay_in_advance true (supported: null)")
+        }
+        if payInAdvance == true, let interval, interval != .monthly {
+            reader.fail("pay_in_advance", "true is not supported yet on a \(interval.rawValue) plan (supported: monthly plans)")
+        }
         guard let code, let name, let amountCents, let currency, let interval, let payInAdvance, !trialPeriod.isInvalid,
               minimumCommitment != nil || !hasCommitment, let billChargesMonthly
         else { return nil }
         return Plan(
             code: code, name: name, description: description, amountCents: amountCents, currency: currency,
-            interval: interval, billChargesMonthly: billChargesMonthly, payInAdvance: payInAdvance, trialPeriod: trialPeriod.value == .zero ? nil : trialPeriod.value,
-            charges: charges.map(\.value), minimumCommitment: minimumCommitment)
+            interval: interval, billChargesMonthly: billChargesMonthly, payInAdvance: payInAdvance,
+            trialPeriod: trialPeriod.value == .zero ? nil : trialPeriod.value, charges: charges.map(\.value), minimumCommitment: minimumCommitment)
     }
 
     /// Lago's `minimum_commitment` object: `amount_cents` and an optional `invoice_display_name`.

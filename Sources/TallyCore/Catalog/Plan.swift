@@ -1,4 +1,4 @@
-/// What a subscription pays: a fixed fee per period, in arrears, plus usage charges.
+/// What a subscription pays: a fixed fee per period, in arrears or in advance, plus usage charges in arrears.
 public struct Plan: Codable, Equatable, Sendable {
     public var code: String
     public var name: String
@@ -11,7 +11,8 @@ public struct Plan: Codable, Equatable, Sendable {
     /// Lago's `bill_charges_monthly` (yearly and semiannual plans only): the charges are billed every
     /// month, the fixed fee once a period. Nil is false.
     public var billChargesMonthly: Bool?
-    /// Always false for now: fees in advance are refused by the decoder.
+    /// Lago's `pay_in_advance`: the fixed fee is billed at the subscription's start and then each
+    /// period for the next one (docs/BILLING.md, pay-in-advance plan fees). Charges stay in arrears.
     public var payInAdvance: Bool
     /// Lago's `trial_period`: days, possibly fractional (to the microsecond), from the subscription's
     /// start during which its fixed fee is not billed; nil for none (docs/BILLING.md, trials).

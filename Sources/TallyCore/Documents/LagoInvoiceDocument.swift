@@ -20,7 +20,8 @@ public struct LagoInvoiceDocument: Sendable {
             throw MissingObject(description: "invoice \(header.number) names customer id \(header.customerId), which is not stored")
         }
         var subscriptions: [StoredCatalog.SubscriptionRecord] = []
-        for id in Set(invoice.fees.map(\.subscriptionId)) {
+        // A start invoice names its subscription even when a trial leaves it no fee line.
+        for id in Set(invoice.fees.map(\.subscriptionId) + [header.startingSubscriptionId].compactMap { $0 }) {
             guard let subscription = catalog.subscription(id: id) else {
                 throw MissingObject(description: "invoice \(header.number) bills subscription id \(id), which is not stored")
             }
@@ -146,7 +147,7 @@ public struct LagoInvoiceDocument: Sendable {
             ("units", .string(fee.units.description)), ("events_count", .number(String(fee.eventsCount))),
             ("precise_unit_amount", .string((fee.preciseUnitAmount ?? .zero).description)),
             ("amount_details", (fee.amountDetails ?? .empty).json),
-            ("pay_in_advance", false), ("invoiceable", true),
+            ("pay_in_advance", .bool(invoice.billsInAdvance(fee))), ("invoiceable", true),
             ("from_date", .string(fee.from.wholeSecondsDescription)), ("to_date", .string(fee.to.wholeSecondsDescription)),
             ("item", item),
         ]))

@@ -18,15 +18,23 @@ public struct InvoiceDraft: Sendable {
     /// The plan each subscription was rated with, by subscription id: what the invoice records, and
     /// what a reprocess rates with again.
     public let plans: [Int64: RatingPlan]
+    /// The subscription (store id) a start invoice bills in advance; nil for a period invoice.
+    public let startingSubscriptionId: Int64?
+    /// `YYYY-MM-DD` in the customer's timezone: the next period's first day for a period invoice, the
+    /// start's date for a start invoice.
+    public let issuingDate: String
 
     public init(
-        customer: StoredCatalog.CustomerRecord, period: BillingPeriod, currency: String, fees: [Line], plans: [Int64: RatingPlan] = [:]
+        customer: StoredCatalog.CustomerRecord, period: BillingPeriod, currency: String, fees: [Line], plans: [Int64: RatingPlan] = [:],
+        startingSubscriptionId: Int64? = nil, issuingDate: String? = nil
     ) {
         self.customer = customer
         self.period = period
         self.currency = currency
         self.fees = fees
         self.plans = plans
+        self.startingSubscriptionId = startingSubscriptionId
+        self.issuingDate = issuingDate ?? period.issuingDate
     }
 
     /// The wallet debits this invoice takes from `wallets` and the totals they leave.
@@ -46,7 +54,7 @@ public struct InvoiceDraft: Sendable {
     /// quarter, say); throws when a figure has no exact billable value.
     public static func rate(
         customer: StoredCatalog.CustomerRecord, period: BillingPeriod, catalog: StoredCatalog, usage: [Int64: [UsageBucket]],
-        events: [Int64: [UsageEventValue]] = [:], plans: [Int64: RatingPlan] = [:]
+        events: [Int64: [UsageEventValue]] = [:], plans: [Int64: RatingPlan] = [:], advance: [Int64: AdvanceBilling] = [:]
     ) throws(BillingError) -> RatedDraft? {
         let subscriptions = catalog.activeSubscriptions(of: customer, in: period)
         guard let first = subscriptions.first else { return nil }
@@ -60,7 +68,8 @@ public struct InvoiceDraft: Sendable {
                 subscription: subscription.definition, plan: plan.definition, startedAt: subscription.startedAt,
                 endingAt: subscription.endingAt, period: period, usage: usage[subscription.id] ?? [],
                 events: events[subscription.id] ?? [],
-                metrics: catalog.metricDefinitions, initialStartedAt: subscription.initialStartedAt, superseded: subscription.superseded)
+                metrics: catalog.metricDefinitions, initialStartedAt: subscription.initialStartedAt, superseded: subscription.superseded,
+                advance: advance[subscription.id] ?? .none)
             else { continue }
             used[subscription.id] = plan
             fees += rated.fees.map { Line(subscriptionId: subscription.id, fee: $0) }

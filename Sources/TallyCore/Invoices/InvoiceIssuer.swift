@@ -46,7 +46,7 @@ public struct IssuedDraft: Sendable {
         IssuedInvoice(
             number: number, customer: draft.customer.externalId, period: draft.period.label, currency: draft.currency,
             feesAmountCents: totals.feesAmountCents, prepaidCreditAmountCents: totals.prepaidCreditAmountCents,
-            totalAmountCents: totals.totalAmountCents, feeCount: draft.fees.count)
+            totalAmountCents: totals.totalAmountCents, feeCount: draft.fees.count, isStart: draft.startingSubscriptionId != nil)
     }
 }
 
@@ -60,9 +60,12 @@ public struct IssuedInvoice: Sendable, Equatable {
     public let prepaidCreditAmountCents: Int64
     public let totalAmountCents: Int64
     public let feeCount: Int
+    /// A pay-in-advance subscription's start invoice rather than a period invoice.
+    public let isStart: Bool
 
     public init(number: String, customer: String, period: String, currency: String, feesAmountCents: Int64,
-                prepaidCreditAmountCents: Int64, totalAmountCents: Int64, feeCount: Int) {
+                prepaidCreditAmountCents: Int64, totalAmountCents: Int64, feeCount: Int, isStart: Bool = false) {
+        self.isStart = isStart
         self.number = number
         self.customer = customer
         self.period = period

@@ -82,6 +82,10 @@ public struct InvoiceRecord: Sendable {
         public let totalAmountCents: Int64
         public let voidedAt: UTCInstant?
         public let createdAt: UTCInstant
+        /// The last instant of the invoice's period; nil when not known.
+        public let periodTo: UTCInstant?
+        /// The subscription (store id) a start invoice bills in advance; nil for a period invoice.
+        public let startingSubscriptionId: Int64?
 
         public init(
             id: Int64, lagoId: String, sequentialId: Int, number: String, customerId: Int64, period: String,
@@ -89,8 +93,10 @@ public struct InvoiceRecord: Sendable {
             feesAmountCents: Int64, taxesAmountCents: Int64, subTotalExcludingTaxesAmountCents: Int64,
             subTotalIncludingTaxesAmountCents: Int64, prepaidCreditAmountCents: Int64,
             prepaidGrantedCreditAmountCents: Int64, prepaidPurchasedCreditAmountCents: Int64, totalAmountCents: Int64,
-            voidedAt: UTCInstant?, createdAt: UTCInstant
+            voidedAt: UTCInstant?, createdAt: UTCInstant, periodTo: UTCInstant? = nil, startingSubscriptionId: Int64? = nil
         ) {
+            self.periodTo = periodTo
+            self.startingSubscriptionId = startingSubscriptionId
             self.id = id
             self.lagoId = lagoId
             self.sequentialId = sequentialId
@@ -111,6 +117,13 @@ public struct InvoiceRecord: Sendable {
             self.totalAmountCents = totalAmountCents
             self.voidedAt = voidedAt
             self.createdAt = createdAt
+        }
+
+        /// Whether `fee` is a plan fee billed ahead of its period: every plan fee of a start invoice,
+        /// and the next period's fee on a period invoice (it starts after the invoice's period).
+        public func billsInAdvance(_ fee: Fee) -> Bool {
+            guard fee.kind == .subscription else { return false }
+            return startingSubscriptionId != nil || periodTo.map { fee.from > $0 } ?? false
         }
 
         public var amounts: InvoiceAmounts {

@@ -136,7 +136,7 @@ public enum SubscriptionRating {
     public static func fees(
         subscription: Subscription, plan: Plan, startedAt: UTCInstant, endingAt: UTCInstant?,
         period month: BillingPeriod, usage: [UsageBucket], events: [UsageEventValue] = [], metrics: [String: BillableMetric],
-        initialStartedAt: UTCInstant? = nil, superseded: Bool = false
+        initialStartedAt: UTCInstant? = nil, superseded: Bool = false, advance: AdvanceBilling = .none
     ) throws(BillingError) -> (fees: [DraftFee], unpriced: [UnpricedUsage])? {
         let due = due(plan: plan, month: month, endingAt: endingAt)
         guard due.fee != nil || due.charges != nil else { return nil }
@@ -184,7 +184,8 @@ public enum SubscriptionRating {
         let feeCents = try SubscriptionFee.amountCents(
             planAmountCents: plan.amountCents, period: period, startedAt: startedAt, endingAt: endingAt,
             trialEnd: plan.trialEnd(startedAt: initialStartedAt ?? startedAt), endDayBilledByNext: superseded)
-        if feeCents > 0 {
+        // A fee billed ahead (pay in advance) is not billed again in arrears.
+        if feeCents > 0, !advance.periodFeeBilled {
             let scale = Currency.minorUnitScale(currency: plan.currency) ?? 2
             fees.append(DraftFee(
                 kind: .subscription, externalSubscriptionId: subscription.externalId,
@@ -194,6 +195,10 @@ public enum SubscriptionRating {
                 amountCents: feeCents, unpriced: false, from: from, to: to,
                 preciseUnitAmount: ExactDecimal(significand: Int128(feeCents), scale: scale),
                 amountDetails: AmountDetails(json: .object(JSONObject([("plan_amount_cents", .number(String(plan.amountCents)))])))))
+        }
+        if let ahead = try advanceFee(subscription: subscription, plan: plan, startedAt: startedAt, endingAt: endingAt,
+                                      period: month, advance: advance) {
+            fees.append(ahead)
         }
         if let commitment = try commitmentFee(
             plan: plan, externalSubscriptionId: subscription.externalId, fees: fees, from: from, to: to, period: period) {

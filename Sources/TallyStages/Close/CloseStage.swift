@@ -37,15 +37,16 @@ public struct CloseStage {
                 throw BackfillNeeded(invoices: open.count, customers: perCustomer.count, from: first.label, to: last.label)
             }
         }
+        let starts = try issueStartInvoices(scope, catalog: catalog, now: now, summary: &summary)
         let (rated, unrated) = try Self.rate(open, catalog: catalog, store: store)
-        summary.notIssued = unrated
+        summary.notIssued += unrated
         summary.unpriced = rated.flatMap(\.unpriced)
         // Each batch's files are written on another thread while the next batch is issued; what
         // is left (files of earlier closes gone missing or stale, the summaries) comes after.
         let writing = BackgroundWork<[String]>()
         let outDirectory = outDirectory
         do {
-            summary.issued = try issue(rated.map(\.draft), prefix: catalog.documentNumberPrefix, notIssued: &summary.notIssued) { numbers in
+            summary.issued += try issue(rated.map(\.draft), prefix: catalog.documentNumberPrefix, notIssued: &summary.notIssued) { numbers in
                 let invoices = try store.invoices.records(numbers: numbers)
                 writing.submit { try InvoiceFileWriter.write(invoices, catalog: catalog, outDirectory: outDirectory) }
             }
@@ -58,7 +59,8 @@ public struct CloseStage {
         let files = InvoiceFileWriter(store: store, catalog: catalog, outDirectory: outDirectory)
         do {
             summary.filesWritten = try writing.results().flatMap { $0 }
-            summary.filesWritten += try files.write(periods: Set(pairs.map(\.1.label)).sorted(), except: Set(summary.issued.map(\.number)))
+            summary.filesWritten += try files.write(periods: Set(pairs.map(\.1.label) + starts.periods).sorted(),
+                                                    except: Set(summary.issued.map(\.number)).subtracting(starts.numbers))
         } catch let error as OutputError {
             summary.fileFailure = error.description
         }
@@ -77,6 +79,7 @@ public struct CloseStage {
     ) throws -> (rated: [RatedDraft], notIssued: [NotIssued]) {
         var rated: [RatedDraft] = []
         var notIssued: [NotIssued] = []
+        var billedAhead = BilledAhead()
         CrashPoint.closeRating.reach()
         for start in stride(from: 0, to: pairs.count, by: Tuning.closeRatingCustomers) {
             let chunk = pairs[start..<min(start + Tuning.closeRatingCustomers, pairs.count)]
@@ -100,6 +103,12 @@ public struct CloseStage {
                 usage[span.month, default: UsageStore.MonthUsage()].buckets.merge(read.buckets) { $0 + $1 }
                 usage[span.month, default: UsageStore.MonthUsage()].unreadable.merge(read.unreadable) { first, _ in first }
             }
+            // What earlier invoices billed ahead, per month.
+            var advance: [CalendarMonth: [Int64: AdvanceBilling]] = [:]
+            for (month, members) in Dictionary(grouping: chunk, by: \.period.calendarMonth) {
+                let ids = members.flatMap { catalog.activeSubscriptions(of: $0.customer, in: $0.period).map(\.id) }
+                advance[month] = try advanceBilling(of: ids, month: month, store: store)
+            }
             for (offset, (customer, period)) in chunk.enumerated() {
                 if offset % 256 == 0 { try Interruption.check() }
                 let month = usage[period.calendarMonth] ?? UsageStore.MonthUsage()
@@ -113,7 +122,9 @@ public struct CloseStage {
                     let chosen = plans(customer.id)
                     let events = try eventValues(of: subscriptions, plans: chosen, period: period, catalog: catalog, store: store)
                     if let draft = try InvoiceDraft.rate(customer: customer, period: period, catalog: catalog, usage: month.buckets,
-                                                         events: events, plans: chosen) {
+                                                         events: events, plans: chosen,
+                                                         advance: billedAhead.adding(to: advance[period.calendarMonth] ?? [:], period: period)) {
+                        billedAhead.record(draft.draft)
                         rated.append(draft)
                     }
                 } catch let error as BillingError {
@@ -159,7 +170,7 @@ public struct CloseStage {
     /// Issues `drafts` batch by batch, each batch numbered, settled and written in one
     /// transaction, then calls `committed` with its invoice numbers. A draft whose settlement has no
     /// exact value is left out and added to `notIssued`.
-    private func issue(
+    func issue(
         _ drafts: [InvoiceDraft], prefix: String, notIssued: inout [NotIssued], committed: ([String]) throws -> Void
     ) throws -> [IssuedInvoice] {
         var issued: [IssuedInvoice] = []

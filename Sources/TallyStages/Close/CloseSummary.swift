@@ -42,7 +42,8 @@ public struct CloseSummary: Sendable {
             ("invoices", .array(issued.map { invoice in
                 [
                     "number": .string(invoice.number), "customer": .string(invoice.customer),
-                    "period": .string(invoice.period), "currency": .string(invoice.currency),
+                    "period": .string(invoice.period), "kind": .string(invoice.isStart ? "start" : "period"),
+                    "currency": .string(invoice.currency),
                     "fees_amount_cents": .number(String(invoice.feesAmountCents)),
                     "prepaid_credit_amount_cents": .number(String(invoice.prepaidCreditAmountCents)),
                     "total_amount_cents": .number(String(invoice.totalAmountCents)),

@@ -35,7 +35,8 @@ public enum ReprocessError: Error, CustomStringConvertible {
 /// transaction: the old invoice is voided (it keeps its number), the wallet credits it took are
 /// returned to their wallets as inbound transactions linked to it, and a new invoice is issued with
 /// the customer's next number and wallet credits applied anew. The period's files are then rewritten
-/// from the store. A dry run computes the same and writes nothing.
+/// from the store. A dry run computes the same and writes nothing. Only period invoices are
+/// reprocessed: the start invoices of pay-in-advance subscriptions stay as they were issued.
 public struct ReprocessStage {
     let store: Store
     let outDirectory: String

@@ -2,17 +2,20 @@ import TallyCore
 import TallyPostgres
 
 /// Invoices and their fees. An invoice, its fees and its wallet debits are written together,
-/// inside the caller's transaction; a customer has at most one live (not voided) invoice per period.
+/// inside the caller's transaction; a customer has at most one live (not voided) period invoice per
+/// period, and a pay-in-advance subscription at most one live start invoice.
 public struct InvoiceStore {
     let connection: PostgresConnection
 
     // MARK: Issuing
 
-    /// The periods (`YYYY-MM`) each customer has a live invoice for, by customer id.
+    /// The periods (`YYYY-MM`) each customer has a live period invoice for, by customer id (start
+    /// invoices left out).
     public func livePeriods() throws -> [Int64: Set<String>] {
         struct Row: Decodable { let customerId: Int64; let period: String }
         var periods: [Int64: Set<String>] = [:]
-        for row in try connection.query("SELECT customer_id, period FROM invoices WHERE status <> 'voided'", as: Row.self) {
+        for row in try connection.query(
+            "SELECT customer_id, period FROM invoices WHERE status <> 'voided' AND starting_subscription_id IS NULL", as: Row.self) {
             periods[row.customerId, default: []].insert(row.period)
         }
         return periods
@@ -46,16 +49,17 @@ public struct InvoiceStore {
                 currency, status, payment_status, fees_amount_cents, taxes_amount_cents,
                 sub_total_excluding_taxes_amount_cents, sub_total_including_taxes_amount_cents,
                 prepaid_credit_amount_cents, prepaid_granted_credit_amount_cents, prepaid_purchased_credit_amount_cents,
-                total_amount_cents) FROM STDIN
+                total_amount_cents, starting_subscription_id) FROM STDIN
             """) { copy in
             for (id, invoice) in zip(ids, issued) {
                 let period = invoice.draft.period, totals = invoice.totals
                 try copy.writeRow([
                     id, invoice.number, invoice.draft.customer.id, invoice.sequentialId, period.label, period.from, period.to,
-                    period.issuingDate, invoice.draft.currency, InvoiceStatus.finalized.rawValue, invoice.paymentStatus.rawValue,
+                    invoice.draft.issuingDate, invoice.draft.currency, InvoiceStatus.finalized.rawValue, invoice.paymentStatus.rawValue,
                     totals.feesAmountCents, totals.taxesAmountCents, totals.subTotalExcludingTaxesAmountCents,
                     totals.subTotalIncludingTaxesAmountCents, totals.prepaidCreditAmountCents,
                     totals.prepaidGrantedCreditAmountCents, totals.prepaidPurchasedCreditAmountCents, totals.totalAmountCents,
+                    invoice.draft.startingSubscriptionId,
                 ])
             }
         }
@@ -124,7 +128,8 @@ public struct InvoiceStore {
 
     // MARK: Reading
 
-    /// The live invoices of `period` (`YYYY-MM`), with their fees, in number order.
+    /// The live period invoices of `period` (`YYYY-MM`), with their fees, in number order: start
+    /// invoices left out.
     public func live(period: String) throws -> [InvoiceRecord] {
         try read(Self.liveOfPeriod, [period])
     }
@@ -177,7 +182,7 @@ public struct InvoiceStore {
     // MARK: Invoice records
 
     /// Which invoices `read` reads: a condition on `i` (invoices), and its parameters.
-    private static let liveOfPeriod: StaticString = "i.period = $1 AND i.status <> 'voided'"
+    private static let liveOfPeriod: StaticString = "i.period = $1 AND i.status <> 'voided' AND i.starting_subscription_id IS NULL"
     private static let byNumbers: StaticString = "i.number = ANY ($1::text[])"
     private static let ofPeriodExcept: StaticString = "i.period = $1 AND i.number <> ALL ($2::text[])"
 
@@ -187,7 +192,8 @@ public struct InvoiceStore {
                    i.status, i.payment_status, i.fees_amount_cents, i.taxes_amount_cents,
                    i.sub_total_excluding_taxes_amount_cents, i.sub_total_including_taxes_amount_cents,
                    i.prepaid_credit_amount_cents, i.prepaid_granted_credit_amount_cents,
-                   i.prepaid_purchased_credit_amount_cents, i.total_amount_cents, i.voided_at, i.created_at
+                   i.prepaid_purchased_credit_amount_cents, i.total_amount_cents, i.voided_at, i.created_at,
+                   i.period_to, i.starting_subscription_id
             FROM invoices i WHERE \(condition) ORDER BY i.number
             """, parameters, as: HeaderRow.self)
         guard !headers.isEmpty else { return [] }
@@ -210,6 +216,7 @@ public struct InvoiceStore {
         let subTotalExcludingTaxesAmountCents: Int64, subTotalIncludingTaxesAmountCents: Int64
         let prepaidCreditAmountCents: Int64, prepaidGrantedCreditAmountCents: Int64, prepaidPurchasedCreditAmountCents: Int64
         let totalAmountCents: Int64, voidedAt: UTCInstant?, createdAt: UTCInstant
+        let periodTo: UTCInstant, startingSubscriptionId: Int64?
 
         var header: InvoiceRecord.Header {
             InvoiceRecord.Header(
@@ -220,7 +227,7 @@ public struct InvoiceStore {
                 subTotalIncludingTaxesAmountCents: subTotalIncludingTaxesAmountCents,
                 prepaidCreditAmountCents: prepaidCreditAmountCents, prepaidGrantedCreditAmountCents: prepaidGrantedCreditAmountCents,
                 prepaidPurchasedCreditAmountCents: prepaidPurchasedCreditAmountCents, totalAmountCents: totalAmountCents,
-                voidedAt: voidedAt, createdAt: createdAt)
+                voidedAt: voidedAt, createdAt: createdAt, periodTo: periodTo, startingSubscriptionId: startingSubscriptionId)
         }
     }
 

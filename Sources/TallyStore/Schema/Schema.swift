@@ -296,6 +296,17 @@ public enum Schema {
                 ADD CONSTRAINT fees_fee_type_check
                     CHECK (fee_type IN ('charge', 'subscription', 'charge_true_up', 'commitment'));
             """),
+        Migration(version: 11, name: "start invoices of pay-in-advance subscriptions", sql: """
+            -- A start invoice bills a pay-in-advance subscription's first period when it starts; it
+            -- names that subscription. Period invoices have none, and stay one live per customer and
+            -- period; a subscription has at most one live start invoice.
+            ALTER TABLE invoices ADD COLUMN starting_subscription_id bigint;
+            DROP INDEX invoices_one_live_per_period;
+            CREATE UNIQUE INDEX invoices_one_live_per_period ON invoices (customer_id, period)
+                WHERE status <> 'voided' AND starting_subscription_id IS NULL;
+            CREATE UNIQUE INDEX invoices_one_live_start ON invoices (starting_subscription_id)
+                WHERE status <> 'voided' AND starting_subscription_id IS NOT NULL;
+            """),
         Migration(version: 12, name: "subscriptions moved to another plan at a date", sql: """
             -- `tally subscription change-plan` ends a subscription's row at the change and continues it
             -- in a new row on the other plan, with the same external_id (Lago's upgrade makes a new

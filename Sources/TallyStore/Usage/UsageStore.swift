@@ -99,6 +99,7 @@ public struct UsageStore {
             JOIN subscriptions s ON s.id = r.subscription_id
             JOIN customers c ON c.id = s.customer_id
             JOIN invoices i ON i.customer_id = s.customer_id AND i.status <> 'voided' AND i.period = to_char(r.month, 'YYYY-MM')
+                AND i.starting_subscription_id IS NULL
             GROUP BY c.external_id, i.period ORDER BY i.period, c.external_id
             """, as: Row.self).map { LatePeriod(customer: $0.customer, period: $0.period, events: $0.events) }
     }
@@ -112,6 +113,7 @@ public struct UsageStore {
             FROM ingests g CROSS JOIN jsonb_array_elements(g.late_periods) late
             JOIN customers c ON c.external_id = late ->> 'customer'
             JOIN invoices i ON i.customer_id = c.id AND i.period = late ->> 'period' AND i.status <> 'voided'
+                AND i.starting_subscription_id IS NULL
             WHERE g.started_at > i.created_at
             GROUP BY 1, 2 ORDER BY 2, 1
             """, as: Row.self).map { LatePeriod(customer: $0.customer, period: $0.period, events: $0.events) }

@@ -62,7 +62,7 @@ struct Close: ParsableCommand {
 
     private func report(_ summary: CloseSummary, out: String) {
         for invoice in summary.issued {
-            Terminal.say("issued \(invoice.number)  \(invoice.customer)  \(invoice.period)  fees \(Self.money(invoice.feesAmountCents, invoice.currency))  credits \(Self.money(invoice.prepaidCreditAmountCents, invoice.currency))  total \(Self.money(invoice.totalAmountCents, invoice.currency))")
+            Terminal.say("issued \(invoice.number)  \(invoice.customer)  \(invoice.period)\(invoice.isStart ? " (start)" : "")  fees \(Self.money(invoice.feesAmountCents, invoice.currency))  credits \(Self.money(invoice.prepaidCreditAmountCents, invoice.currency))  total \(Self.money(invoice.totalAmountCents, invoice.currency))")
         }
         for failure in summary.notIssued {
             Terminal.say("NOT ISSUED \(failure.customer)  \(failure.period): \(failure.reason)")
