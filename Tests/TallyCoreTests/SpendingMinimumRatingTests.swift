@@ -155,4 +155,18 @@ import TallyCore
         #expect(fees.map(\.kind) == [.charge, .chargeTrueUp, .commitment])
         #expect(fees.map(\.amountCents) == [0, 1000, 1500])
     }
+
+    @Test func aPartEndedByAChangeOfPlanLeavesItsLastDayToTheNewPlan() throws {
+        // Ended by a change of plan at September 11th 00:00: fee and minimum count September 1st–10th
+        // (11 − 1 = 10 days), the commitment September 1st–11th (11 days), as Lago counts them.
+        let plan = try Self.plan(fee: 3_000, minimum: 3_000, commitment: MinimumCommitment(amountCents: 6_000))
+        let startedAt = try HandBuilt.instant(2026, 8, 1)
+        let rated = try #require(try SubscriptionRating.fees(
+            subscription: Subscription(externalId: "sub", externalCustomerId: "acme", planCode: plan.code, subscriptionAt: startedAt),
+            plan: plan, startedAt: startedAt, endingAt: try HandBuilt.instant(2026, 9, 11), period: try HandBuilt.period(2026, 9),
+            usage: [], metrics: ["tokens": Self.tokens], superseded: true)).fees
+        // Fee 10 × 3000 ÷ 30 = 1000; true-up 10 × 3000 ÷ 30 = 1000; commitment 11 × 6000 ÷ 30 = 2200 − 2000 = 200.
+        #expect(rated.map(\.kind) == [.charge, .chargeTrueUp, .subscription, .commitment])
+        #expect(rated.map(\.amountCents) == [0, 1_000, 1_000, 200])
+    }
 }

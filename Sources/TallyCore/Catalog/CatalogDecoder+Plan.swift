@@ -178,6 +178,10 @@ extension CatalogDecoder {
         let description = reader.optionalString("description")
         let trialPeriod = reader.optionalDecimal("trial_period", .nonNegative, limit: BillingLimits.trialDays)
         let minimumCommitment = reader.nested("minimum_commitment", required: false, decodeMinimumCommitment)
+        if minimumCommitment != nil, plan.payInAdvance || plan.billChargesMonthly == true {
+            reader.fail("minimum_commitment", "is not supported yet on plan \(CatalogPath.quoted(plan.code)), which "
+                + (plan.payInAdvance ? "is paid in advance" : "bills its charges monthly"))
+        }
         let charges = reader.elements("charges") { decodeChargeOverride(&$0, plan: plan) }
         reader.apply(.planOverrides)
         let chargesPath = reader.path(of: "charges")

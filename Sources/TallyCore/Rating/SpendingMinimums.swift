@@ -10,11 +10,14 @@ extension SubscriptionRating {
     /// precise amounts, in major units (exact when it terminates, else half-up at 12 decimals, never
     /// below 0). `parent` is the default slot's fee, which the true-up copies and points at.
     static func trueUp(
-        of charge: Charge, slots: [RatedCharge], parent: DraftFee, period: PlanPeriod, currency: String
+        of charge: Charge, slots: [RatedCharge], parent: DraftFee, period: PlanPeriod, currency: String,
+        endDayBilledByNext: Bool = false
     ) throws(BillingError) -> DraftFee? {
         guard let minimum = charge.minAmountCents, minimum > 0 else { return nil }
         guard let scale = Currency.minorUnitScale(currency: currency) else { throw .unsupportedCurrency(currency) }
-        let days = ExactDecimal(period.daysCovered(from: parent.from, to: parent.to))
+        // A part ended by a change of plan leaves its last day to the new plan (Lago's
+        // `Subscription#date_diff_with_timezone` for an upgraded subscription).
+        let days = ExactDecimal(max(0, period.daysCovered(from: parent.from, to: parent.to) - (endDayBilledByNext ? 1 : 0)))
         let daysInMonth = ExactDecimal(period.days)
         let used = try Int64.sum(slots.map(\.amountCents), "the amounts of charge \(charge.billableMetricCode)")
         var usedPrecise = ExactDecimal.zero

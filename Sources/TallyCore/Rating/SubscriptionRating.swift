@@ -170,7 +170,8 @@ public enum SubscriptionRating {
                     amountCents: rated.amountCents, unpriced: rated.unpriced, from: from, to: to,
                     preciseUnitAmount: rated.preciseUnitAmount, amountDetails: rated.amountDetails)
                 if filter == nil {
-                    trueUp = try Self.trueUp(of: charge, slots: slots, parent: fee, period: period, currency: plan.currency)
+                    trueUp = try Self.trueUp(of: charge, slots: slots, parent: fee, period: period, currency: plan.currency,
+                                             endDayBilledByNext: superseded)
                 }
                 // A true-up's parent (the default slot) stays on the invoice even when empty, as in Lago.
                 if rated.units == .zero, rated.amountCents == 0, rated.eventsCount == 0, trueUp == nil { continue }

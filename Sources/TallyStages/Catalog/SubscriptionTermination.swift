@@ -94,8 +94,11 @@ public enum SubscriptionTermination {
             }
             // An event at the very instant belongs to the new plan's part.
             try checkNothingAfter(subscription, at: instant, orAt: true, period: period, catalog: catalog, store: store)
+            // Overrides were of the old plan; the new part starts on the new plan as it is (Lago's
+            // upgrade takes the new plan's own overrides, which a later catalog apply may give).
             var definition = subscription.definition
             definition.planCode = planCode
+            definition.planOverrides = nil
             _ = try store.catalog.changePlan(subscriptionId: subscription.id, to: plan.id, at: instant, definition: definition)
             return SubscriptionCommandReport(externalId: externalId, at: instant, changed: true, period: period.label)
         }
