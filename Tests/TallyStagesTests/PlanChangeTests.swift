@@ -34,6 +34,9 @@ import TallyStages
         #expect(throws: CatalogErrors.self) { try db.applyCatalog(catalog) }
         #expect(try db.applyCatalog(catalog.replacingOccurrences(of: #""plan_code": "basic""#, with: #""plan_code": "pro""#)).changedNothing)
 
+        // September, before the change, bills basic's whole month: the change day is not September's.
+        _ = try db.close(.month(year: 2026, month: 9))
+        #expect(try db.fees(of: try db.invoice("cust", "2026-09")).map(\.amountCents) == [3_100])
         _ = try db.close(.month(year: 2026, month: 10))
         let fees = try db.fees(of: try db.invoice("cust", "2026-10"))
         // basic, October 1st–10th: 1,500,000 small-input → 2 × 1.00 = 200; the fee for 11 − 1 = 10 days

@@ -23,7 +23,8 @@ public enum SubscriptionFee {
             from = max(from, trialEnd)
         }
         let days = period.days
-        let daysBilled = period.daysCovered(from: from, to: to) - (endDayBilledByNext ? 1 : 0)
+        let endsInPeriod = endingAt.map { $0 <= period.to } ?? false
+        let daysBilled = period.daysCovered(from: from, to: to) - (endDayBilledByNext && endsInPeriod ? 1 : 0)
         guard daysBilled > 0 else { return 0 }
         // days × cents < 366 × 2^63 fits 38 digits, and the prorated fee is at most the full one, so this
         // division always has a result that fits Int64.

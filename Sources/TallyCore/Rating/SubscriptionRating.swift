@@ -171,7 +171,7 @@ public enum SubscriptionRating {
                     preciseUnitAmount: rated.preciseUnitAmount, amountDetails: rated.amountDetails)
                 if filter == nil {
                     trueUp = try Self.trueUp(of: charge, slots: slots, parent: fee, period: period, currency: plan.currency,
-                                             endDayBilledByNext: superseded)
+                                             endDayBilledByNext: superseded && endingAt.map { $0 <= period.to } == true)
                 }
                 // A true-up's parent (the default slot) stays on the invoice even when empty, as in Lago.
                 if rated.units == .zero, rated.amountCents == 0, rated.eventsCount == 0, trueUp == nil { continue }
