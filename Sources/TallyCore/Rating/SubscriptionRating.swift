@@ -187,15 +187,7 @@ public enum SubscriptionRating {
             trialEnd: plan.trialEnd(startedAt: initialStartedAt ?? startedAt), endDayBilledByNext: superseded)
         // A fee billed ahead (pay in advance) is not billed again in arrears.
         if feeCents > 0, !advance.periodFeeBilled {
-            let scale = Currency.minorUnitScale(currency: plan.currency) ?? 2
-            fees.append(DraftFee(
-                kind: .subscription, externalSubscriptionId: subscription.externalId,
-                itemCode: plan.code, itemName: plan.name, invoiceDisplayName: plan.name,
-                filterInvoiceDisplayName: nil, filters: nil, units: ExactDecimal(1), eventsCount: 0,
-                preciseAmount: ExactDecimal(significand: Int128(feeCents), scale: scale),
-                amountCents: feeCents, unpriced: false, from: from, to: to,
-                preciseUnitAmount: ExactDecimal(significand: Int128(feeCents), scale: scale),
-                amountDetails: AmountDetails(json: .object(JSONObject([("plan_amount_cents", .number(String(plan.amountCents)))])))))
+            fees.append(planFee(subscription: subscription, plan: plan, cents: feeCents, from: from, to: to))
         }
         if let ahead = try advanceFee(subscription: subscription, plan: plan, startedAt: startedAt, endingAt: endingAt,
                                       period: month, advance: advance) {
