@@ -42,6 +42,20 @@ import TallyStages
         #expect(try db.fees(of: try db.invoice("big", "2026-10")).map(\.amountCents) == [1000, 200, 5000])
         // The plan itself is unchanged: 2 × 1.00 = 200 and 3100.
         #expect(try db.fees(of: try db.invoice("small", "2026-10")).map(\.amountCents) == [200, 3100])
+
+        // The invoice records the overridden plan it billed (the plain one by its version alone), so
+        // other overrides applied later leave October as it is unless repriced.
+        #expect(try db.rows("""
+            SELECT s.external_id, r.plan_definition->>'amountCents' FROM invoice_subscriptions r
+            JOIN subscriptions s ON s.id = r.subscription_id ORDER BY s.external_id
+            """) == [["plain", nil], ["special", "5000"]])
+        try db.applyCatalog(catalog.replacingOccurrences(of: #""amount_cents": 5000"#, with: #""amount_cents": 7000"#))
+        let reprocess = ReprocessStage(database: db.database, outDirectory: db.outDirectory)
+        #expect(try reprocess.reprocess(year: 2026, month: 10).invoices.map(\.outcome) == [.unchanged, .unchanged])
+        let repriced = try reprocess.reprocess(year: 2026, month: 10, reprice: true)
+        #expect(repriced.invoices.map(\.outcome) == [.reissued, .unchanged])
+        let reissued = try #require(try db.invoices().first { $0.customer == "big" && $0.status == "finalized" })
+        #expect(try db.fees(of: reissued).map(\.amountCents) == [1000, 200, 7000])
     }
 
     @Test func overridesAreCheckedAgainstThePlan() throws {

@@ -91,8 +91,9 @@ import TallyPostgres
         #expect(try catalog.save(Self.plan("basic")).version == 1, "versions count per plan")
 
         #expect(try catalog.load().plans[id]?.version == 2)
-        #expect(try catalog.load().plans[id]?.current == RatingPlan(planId: id, version: 2, definition: changed))
-        #expect(try catalog.version(1, ofPlans: [id]) == [id: RatingPlan(planId: id, version: 1, definition: Self.plan("pro"))])
+        #expect(try catalog.load().plans[id]?.current == RatingPlan(planId: id, version: 2, definition: changed, isVersionDefinition: true))
+        #expect(try catalog.version(1, ofPlans: [id])
+            == [id: RatingPlan(planId: id, version: 1, definition: Self.plan("pro"), isVersionDefinition: true)])
         #expect(try catalog.version(3, ofPlans: [id]).isEmpty)
     }
 

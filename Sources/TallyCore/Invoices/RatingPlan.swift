@@ -9,18 +9,22 @@ public struct RatingPlan: Equatable, Sendable {
     public let version: Int
     /// The definition rating uses: what the invoice records.
     public let definition: Plan
+    /// Whether `definition` is exactly the one the plan's `version` keeps (no `plan_overrides`
+    /// applied over it): the invoice then records the version alone.
+    public let isVersionDefinition: Bool
 
-    public init(planId: Int64, version: Int, definition: Plan) {
+    public init(planId: Int64, version: Int, definition: Plan, isVersionDefinition: Bool = false) {
         self.planId = planId
         self.version = version
         self.definition = definition
+        self.isVersionDefinition = isVersionDefinition
     }
 }
 
 extension StoredCatalog.PlanRecord {
     /// The plan as it is now: its current version.
     public var current: RatingPlan {
-        RatingPlan(planId: id, version: version, definition: definition)
+        RatingPlan(planId: id, version: version, definition: definition, isVersionDefinition: true)
     }
 }
 
@@ -28,6 +32,7 @@ extension StoredCatalog.SubscriptionRecord {
     /// What close rates the subscription with: its plan's current version, its `plan_overrides`
     /// applied (`ratedPlan`).
     public var currentRatingPlan: RatingPlan {
-        RatingPlan(planId: plan.id, version: plan.version, definition: ratedPlan)
+        RatingPlan(planId: plan.id, version: plan.version, definition: ratedPlan,
+                   isVersionDefinition: definition.planOverrides == nil)
     }
 }

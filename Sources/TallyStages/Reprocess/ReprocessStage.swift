@@ -160,8 +160,10 @@ public struct ReprocessStage {
                         throw ReprocessError.firstPlanVersionMissing(plan: subscription.plan.definition.code)
                     }
                     // The subscription's overrides apply over that version, as close applied them.
+                    let overrides = subscription.definition.planOverrides
                     firstClosed = RatingPlan(planId: first.planId, version: first.version,
-                                             definition: first.definition.overridden(by: subscription.definition.planOverrides))
+                                             definition: first.definition.overridden(by: overrides),
+                                             isVersionDefinition: overrides == nil)
                 }
                 let used = reprice ? current : firstClosed ?? current
                 choice.plans[subscription.id] = used

@@ -167,7 +167,8 @@ public struct CatalogStore {
         for row in rows {
             plans[row.planId] = RatingPlan(
                 planId: row.planId, version: row.version,
-                definition: try Self.decode(Plan.self, row.definition, table: "plan version", key: "\(row.planId) v\(row.version)"))
+                definition: try Self.decode(Plan.self, row.definition, table: "plan version", key: "\(row.planId) v\(row.version)"),
+                isVersionDefinition: true)
         }
         return plans
     }

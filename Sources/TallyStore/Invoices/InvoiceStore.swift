@@ -83,16 +83,20 @@ public struct InvoiceStore {
         try connection.copyIn("""
             COPY invoice_subscriptions (invoice_id, subscription_id, plan_id, plan_version, plan_definition) FROM STDIN
             """) { copy in
-            // Most subscriptions share a few plans: each definition is encoded once.
+            // A plan version's own definition is in plan_versions: only one with overrides applied is
+            // written out, and most subscriptions share a few plans: each definition is encoded once.
             var encoded: [Int64: (plan: RatingPlan, json: String)] = [:]
             for (id, invoice) in zip(ids, issued) {
                 for (subscriptionId, plan) in invoice.draft.plans.sorted(by: { $0.key < $1.key }) {
-                    let json: String
-                    if let known = encoded[plan.planId], known.plan == plan {
+                    let json: String?
+                    if plan.isVersionDefinition {
+                        json = nil
+                    } else if let known = encoded[plan.planId], known.plan == plan {
                         json = known.json
                     } else {
-                        json = try CatalogStore.json(plan.definition)
-                        encoded[plan.planId] = (plan, json)
+                        let text = try CatalogStore.json(plan.definition)
+                        encoded[plan.planId] = (plan, text)
+                        json = text
                     }
                     try copy.writeRow([id, subscriptionId, plan.planId, plan.version, json])
                 }
@@ -147,16 +151,23 @@ public struct InvoiceStore {
     /// The plan each subscription of the invoices `invoiceIds` was rated with, by invoice id then
     /// subscription id. Invoices issued before plan versions were kept (schema version 8) have none.
     public func ratedPlans(invoiceIds: [Int64]) throws -> [Int64: [Int64: RatingPlan]] {
-        struct Row: Decodable { let invoiceId: Int64; let subscriptionId: Int64; let planId: Int64; let planVersion: Int; let planDefinition: String }
+        struct Row: Decodable {
+            let invoiceId: Int64; let subscriptionId: Int64; let planId: Int64; let planVersion: Int; let planDefinition: String
+            let isVersionDefinition: Bool
+        }
         var plans: [Int64: [Int64: RatingPlan]] = [:]
         for row in try connection.query("""
-            SELECT invoice_id, subscription_id, plan_id, plan_version, plan_definition::text AS plan_definition
-            FROM invoice_subscriptions WHERE invoice_id = ANY ($1::bigint[])
+            SELECT s.invoice_id, s.subscription_id, s.plan_id, s.plan_version,
+                   coalesce(s.plan_definition, v.definition)::text AS plan_definition,
+                   s.plan_definition IS NULL AS is_version_definition
+            FROM invoice_subscriptions s
+            LEFT JOIN plan_versions v ON v.plan_id = s.plan_id AND v.version = s.plan_version
+            WHERE s.invoice_id = ANY ($1::bigint[])
             """, [invoiceIds], as: Row.self) {
             let definition = try CatalogStore.decode(Plan.self, row.planDefinition, table: "invoice subscription",
                                                      key: "invoice \(row.invoiceId), subscription \(row.subscriptionId)")
-            plans[row.invoiceId, default: [:]][row.subscriptionId] = RatingPlan(planId: row.planId, version: row.planVersion,
-                                                                                 definition: definition)
+            plans[row.invoiceId, default: [:]][row.subscriptionId] = RatingPlan(
+                planId: row.planId, version: row.planVersion, definition: definition, isVersionDefinition: row.isVersionDefinition)
         }
         return plans
     }

@@ -317,6 +317,11 @@ public enum Schema {
             ALTER TABLE subscriptions DROP CONSTRAINT subscriptions_external_id_key;
             CREATE UNIQUE INDEX subscriptions_current_external_id ON subscriptions (external_id) WHERE NOT superseded;
             """),
+        Migration(version: 13, name: "invoices recording a plan version without copying its definition", sql: """
+            -- A subscription rated with a plan version as plan_versions keeps it records the version alone
+            -- (plan_definition null); only a definition with plan_overrides applied is written out.
+            ALTER TABLE invoice_subscriptions ALTER COLUMN plan_definition DROP NOT NULL;
+            """),
     ]
 
     /// The schema version this build of Tally expects.
