@@ -37,7 +37,10 @@ public struct CloseStage {
                 throw BackfillNeeded(invoices: open.count, customers: perCustomer.count, from: first.label, to: last.label)
             }
         }
-        let starts = try issueStartInvoices(scope, catalog: catalog, now: now, summary: &summary)
+        // Start invoices and fees billed ahead exist only where a plan was ever paid in advance.
+        let starts = try store.catalog.anyPlanEverPaidInAdvance()
+            ? try issueStartInvoices(scope, catalog: catalog, now: now, summary: &summary)
+            : (periods: [], numbers: [])
         let (rated, unrated) = try Self.rate(open, catalog: catalog, store: store)
         summary.notIssued += unrated
         summary.unpriced = rated.flatMap(\.unpriced)
@@ -80,6 +83,7 @@ public struct CloseStage {
         var rated: [RatedDraft] = []
         var notIssued: [NotIssued] = []
         var billedAhead = BilledAhead()
+        let paidInAdvance = try store.catalog.anyPlanEverPaidInAdvance()
         CrashPoint.closeRating.reach()
         for start in stride(from: 0, to: pairs.count, by: Tuning.closeRatingCustomers) {
             let chunk = pairs[start..<min(start + Tuning.closeRatingCustomers, pairs.count)]
@@ -105,7 +109,7 @@ public struct CloseStage {
             }
             // What earlier invoices billed ahead, per month.
             var advance: [CalendarMonth: [Int64: AdvanceBilling]] = [:]
-            for (month, members) in Dictionary(grouping: chunk, by: \.period.calendarMonth) {
+            for (month, members) in Dictionary(grouping: chunk, by: \.period.calendarMonth) where paidInAdvance {
                 let ids = members.flatMap { catalog.activeSubscriptions(of: $0.customer, in: $0.period).map(\.id) }
                 advance[month] = try advanceBilling(of: ids, month: month, store: store)
             }

@@ -156,6 +156,14 @@ public struct CatalogStore {
         return (change, id, version)
     }
 
+    /// Whether any plan was ever paid in advance (in any of its versions): only then do closes look
+    /// for fees billed ahead.
+    public func anyPlanEverPaidInAdvance() throws -> Bool {
+        try connection.queryValue("""
+            SELECT EXISTS (SELECT 1 FROM plan_versions WHERE definition ->> 'payInAdvance' = 'true') AS ever
+            """, column: "ever")
+    }
+
     /// Version `version` of each plan of `planIds` that has one, by plan id.
     public func version(_ version: Int, ofPlans planIds: [Int64]) throws -> [Int64: RatingPlan] {
         struct Row: Decodable { let planId: Int64; let version: Int; let definition: String }
