@@ -80,10 +80,20 @@ public struct BillingPeriod: Hashable, Sendable, Comparable, CustomStringConvert
 
     /// The day of the month `instant` falls on in the period's timezone (for an instant in the period: 1...31).
     public func localDay(of instant: UTCInstant) -> Int {
+        localCivil(of: instant).day
+    }
+
+    /// The period's timezone, known since the period was constructed with it.
+    var zone: TimeZone {
         guard let zone = TimeZone(identifier: timezone) else {
             preconditionFailure("timezone \(timezone) of a constructed billing period is no longer known")
         }
-        return BillingPeriod.localCivil(of: instant, in: zone).day
+        return zone
+    }
+
+    /// The wall-clock date `instant` falls on in the period's timezone.
+    func localCivil(of instant: UTCInstant) -> (year: Int, month: Int, day: Int) {
+        BillingPeriod.localCivil(of: instant, in: zone)
     }
 
     /// Whether `from ≤ instant ≤ to`.

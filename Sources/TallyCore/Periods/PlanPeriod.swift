@@ -1,5 +1,3 @@
-import Foundation
-
 /// The months a plan bills at once, calendar-aligned in the customer's timezone (docs/BILLING.md,
 /// plan intervals): one month for a monthly plan, or for the charges of a plan that bills them
 /// monthly; a quarter (January–March, …), a half-year (January–June, July–December) or a year.
@@ -63,10 +61,7 @@ extension BillingPeriod {
     /// The local date of `instant` in the period's timezone, as days since 1970-01-01: what counts
     /// whole local days across months.
     public func localDayNumber(of instant: UTCInstant) -> Int {
-        guard let zone = TimeZone(identifier: timezone) else {
-            preconditionFailure("timezone \(timezone) of a constructed billing period is no longer known")
-        }
-        let civil = BillingPeriod.localCivil(of: instant, in: zone)
+        let civil = localCivil(of: instant)
         return UTCInstant.daysFromCivil(year: civil.year, month: civil.month, day: civil.day)
     }
 }

@@ -71,19 +71,13 @@ extension SubscriptionRating {
 extension BillingPeriod {
     /// The first instant of the local day `instant` falls on, in the period's timezone.
     public func startOfLocalDay(of instant: UTCInstant) -> UTCInstant {
-        guard let zone = TimeZone(identifier: timezone) else {
-            preconditionFailure("timezone \(timezone) of a constructed billing period is no longer known")
-        }
-        let local = BillingPeriod.localCivil(of: instant, in: zone)
+        let local = localCivil(of: instant)
         return BillingPeriod.startOfLocalDay(year: local.year, month: local.month, day: local.day, in: zone)
     }
 
     /// The local date (YYYY-MM-DD) of `instant` in the period's timezone.
     public func localDate(of instant: UTCInstant) -> String {
-        guard let zone = TimeZone(identifier: timezone) else {
-            preconditionFailure("timezone \(timezone) of a constructed billing period is no longer known")
-        }
-        let local = BillingPeriod.localCivil(of: instant, in: zone)
+        let local = localCivil(of: instant)
         return CalendarMonth(year: local.year, month: local.month).label + "-" + (local.day < 10 ? "0" : "") + String(local.day)
     }
 }

@@ -103,7 +103,7 @@ public enum SubscriptionRating {
     public static func chargesWindow(
         period: BillingPeriod, startedAt: UTCInstant, endingAt: UTCInstant?
     ) -> (from: UTCInstant, to: UTCInstant) {
-        (max(period.from, startedAt), endingAt.map { min(period.to, $0) } ?? period.to)
+        chargesWindow(period: PlanPeriod(month: period), startedAt: startedAt, endingAt: endingAt)
     }
 
     /// The part of a plan's `period` a subscription is live: from its start, to its end.
