@@ -136,7 +136,7 @@ import TallyStages
         metrics[0]["aggregation_type"] = "custom_agg"
         document["billable_metrics"] = metrics
         var plans = try #require(document["plans"] as? [[String: Any]])
-        plans[0]["interval"] = "weekly"
+        plans[0]["interval"] = "daily"
         var charges = try #require(plans[1]["charges"] as? [[String: Any]])
         charges[0]["charge_model"] = "dynamic"
         plans[1]["charges"] = charges

@@ -182,7 +182,7 @@ import TallyPostgres
                 Self.event(beta, utc(2026, 10, 7), units: "1"),
                 Self.event(beta, utc(2026, 9, 7), units: "1"),
             ]))
-            return try db.store.usage.latePeriods()
+            return try db.store.usage.latePeriods(ingestId: 0)
         }
         // alpha's October is invoiced; its November is not; beta's October invoice was voided.
         #expect(late == [LatePeriod(customer: "beta", period: "2026-09", events: 1),

@@ -6,6 +6,12 @@ extension CatalogDecoder {
         let name = reader.optionalString("name")
         let subscriptionAt = reader.instant("subscription_at")
         let endingAt = reader.instant("ending_at")
+        var billingTime: BillingTime? = .calendar
+        if let value = reader.value("billing_time"), value != .null {
+            billingTime = reader.choice("billing_time", of: BillingTime.self)
+        } else {
+            reader.skip("billing_time")
+        }
         // Overrides are read against the plan; an unknown plan is CatalogValidator's to report.
         var overrides: OptionalField<PlanOverrides> = .absent
         if let plan = planCode.flatMap({ plans[$0] }), let value = reader.value("plan_overrides"), value != .null {
@@ -24,9 +30,9 @@ extension CatalogDecoder {
                     + "subscription_at is \(CatalogPath.quoted(startText)))")
             return nil
         }
-        guard let externalId, let externalCustomerId, let planCode, !overrides.isInvalid else { return nil }
+        guard let externalId, let externalCustomerId, let planCode, let billingTime, !overrides.isInvalid else { return nil }
         return Subscription(
             externalId: externalId, externalCustomerId: externalCustomerId, planCode: planCode, name: name,
-            subscriptionAt: subscriptionAt, endingAt: endingAt, planOverrides: overrides.value)
+            subscriptionAt: subscriptionAt, endingAt: endingAt, planOverrides: overrides.value, billingTime: billingTime)
     }
 }

@@ -106,9 +106,7 @@ struct LagoFieldPolicy: Sendable {
 
     static let subscription = LagoFieldPolicy(
         descriptive: ["lago_id", "lago_customer_id", "created_at"],
-        unsupported: [
-            .init("billing_time", neutral: .oneOf(["calendar"])),
-        ]
+        unsupported: []
     )
 
     /// A subscription's `plan_overrides`: the plan fields Lago lets a subscription override.

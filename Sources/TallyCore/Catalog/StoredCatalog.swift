@@ -233,9 +233,20 @@ public struct StoredCatalog: Sendable {
         (subscriptionsOfCustomer[customer.id] ?? []).map { subscriptions[$0] }
     }
 
-    /// The customer's subscriptions live at some instant of `period`: the ones its invoice for that period bills.
+    /// The customer's subscriptions billed by calendar month and live at some instant of `period`:
+    /// the ones its invoice for that period bills.
     public func activeSubscriptions(of customer: CustomerRecord, in period: BillingPeriod) -> [SubscriptionRecord] {
-        subscriptions(of: customer).filter { $0.isActive(in: period) }
+        subscriptions(of: customer).filter { $0.isActive(in: period) && schedule(of: $0) == nil }
+    }
+
+    /// The dated periods of `subscription` (a weekly plan, or billed on its anniversary); nil when
+    /// they are calendar months. Counted from its first start, in its customer's billing timezone.
+    public func schedule(of subscription: SubscriptionRecord) -> BillingSchedule? {
+        let plan = subscription.plan.definition
+        guard plan.interval == .weekly || subscription.definition.isAnniversary else { return nil }
+        return BillingSchedule(interval: plan.interval, anniversary: subscription.definition.isAnniversary,
+                               startedAt: subscription.initialStartedAt,
+                               timezone: customer(id: subscription.customerId)?.billingTimezone ?? "UTC")
     }
 
     /// The codes of the recurring metrics, whose usage carries over from period to period.

@@ -10,6 +10,9 @@ public struct Subscription: Codable, Equatable, Sendable {
     public var endingAt: UTCInstant?
     /// Lago's `plan_overrides`: what this subscription pays differently from its plan.
     public var planOverrides: PlanOverrides?
+    /// Lago's `billing_time`: `.anniversary` counts the periods from the subscription's start
+    /// (`BillingSchedule`); nil is Lago's `calendar`.
+    public var billingTime: BillingTime?
 
     public init(
         externalId: String,
@@ -18,7 +21,8 @@ public struct Subscription: Codable, Equatable, Sendable {
         name: String? = nil,
         subscriptionAt: UTCInstant? = nil,
         endingAt: UTCInstant? = nil,
-        planOverrides: PlanOverrides? = nil
+        planOverrides: PlanOverrides? = nil,
+        billingTime: BillingTime? = nil
     ) {
         self.externalId = externalId
         self.externalCustomerId = externalCustomerId
@@ -27,5 +31,15 @@ public struct Subscription: Codable, Equatable, Sendable {
         self.subscriptionAt = subscriptionAt
         self.endingAt = endingAt
         self.planOverrides = planOverrides
+        self.billingTime = billingTime == .calendar ? nil : billingTime
     }
+
+    /// Whether the periods count from the subscription's start rather than the calendar.
+    public var isAnniversary: Bool { billingTime == .anniversary }
+}
+
+/// Lago's `billing_time` of a subscription.
+public enum BillingTime: String, Codable, Equatable, Sendable, CaseIterable {
+    case calendar
+    case anniversary
 }

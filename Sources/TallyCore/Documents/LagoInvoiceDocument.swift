@@ -63,6 +63,9 @@ public struct LagoInvoiceDocument: Sendable {
                          trueUp: Self.trueUpLink(of: index, in: invoice.fees))
             })),
             ("credits", []), ("applied_taxes", []),
+            ("billing_periods", .array(subscriptions.compactMap { subscription in
+                invoice.billed[subscription.id].map { Self.billingPeriod($0, of: subscription) }
+            })),
         ]))
     }
 
@@ -93,12 +96,27 @@ public struct LagoInvoiceDocument: Sendable {
             ("lago_customer_id", .string(customer.lagoId)), ("external_customer_id", .string(customer.externalId)),
             ("plan_code", .string(subscription.plan.definition.code)), ("status", ended ? "terminated" : "active"),
             ("previous_plan_code", previousPlanCode.map(JSONValue.string) ?? .null),
-            ("billing_time", "calendar"),
+            ("billing_time", .string((subscription.definition.billingTime ?? .calendar).rawValue)),
             ("subscription_at", startedAt), ("started_at", startedAt),
             ("ending_at", instant(subscription.definition.endingAt)),
             ("terminated_at", instant(ended ? subscription.endingAt : nil)),
             ("trial_ended_at", instant(subscription.ratedPlan.trialEnd(startedAt: subscription.initialStartedAt).flatMap { $0 <= asOf ? $0 : nil })),
             ("created_at", .string(subscription.createdAt.wholeSecondsDescription)),
+        ]))
+    }
+
+    /// One of Lago's `billing_periods`: what the invoice bills of `subscription`, and why (its
+    /// last period when it ends within it).
+    private static func billingPeriod(_ billed: BilledPeriod, of subscription: StoredCatalog.SubscriptionRecord) -> JSONValue {
+        let terminating = subscription.endingAt.map { $0 <= billed.subscriptionTo } ?? false
+        return .object(JSONObject([
+            ("lago_subscription_id", .string(subscription.lagoId)), ("external_subscription_id", .string(subscription.externalId)),
+            ("lago_plan_id", .string(subscription.plan.lagoId)),
+            ("subscription_from_datetime", .string(billed.subscriptionFrom.wholeSecondsDescription)),
+            ("subscription_to_datetime", .string(billed.subscriptionTo.wholeSecondsDescription)),
+            ("charges_from_datetime", .string(billed.chargesFrom.wholeSecondsDescription)),
+            ("charges_to_datetime", .string(billed.chargesTo.wholeSecondsDescription)),
+            ("invoicing_reason", terminating ? "subscription_terminating" : "subscription_periodic"),
         ]))
     }
 

@@ -12,12 +12,22 @@ public struct InvoiceDraft: Sendable {
     }
 
     public let customer: StoredCatalog.CustomerRecord
+    /// The calendar month the invoice bills; for the invoice of a billing day (dated periods), the
+    /// month of that day.
     public let period: BillingPeriod
+    /// The period label the invoice is stored and filed under: `YYYY-MM` for a calendar month,
+    /// `YYYY-MM-DD` (the billing day) for dated periods.
+    public let label: String
+    /// The first and last instants it bills: the month's, or the span of its dated periods.
+    public let from: UTCInstant
+    public let to: UTCInstant
     public let currency: String
     public let fees: [Line]
     /// The plan each subscription was rated with, by subscription id: what the invoice records, and
     /// what a reprocess rates with again.
     public let plans: [Int64: RatingPlan]
+    /// What it bills of each subscription, by subscription id (Lago's `billing_periods`).
+    public var billed: [Int64: BilledPeriod] = [:]
     /// The subscription (store id) a start invoice bills in advance; nil for a period invoice.
     public let startingSubscriptionId: Int64?
     /// `YYYY-MM-DD` in the customer's timezone: the next period's first day for a period invoice, the
@@ -30,12 +40,41 @@ public struct InvoiceDraft: Sendable {
     ) {
         self.customer = customer
         self.period = period
+        self.label = period.label
+        self.from = period.from
+        self.to = period.to
         self.currency = currency
         self.fees = fees
         self.plans = plans
         self.startingSubscriptionId = startingSubscriptionId
         self.issuingDate = issuingDate ?? period.issuingDate
     }
+
+    /// The invoice of billing day `day` (days since 1970-01-01, local) for dated periods spanning
+    /// `from`...`to`; it is issued on that day.
+    public init(
+        customer: StoredCatalog.CustomerRecord, billingDay day: Int, from: UTCInstant, to: UTCInstant, currency: String,
+        fees: [Line], plans: [Int64: RatingPlan] = [:], billed: [Int64: BilledPeriod] = [:]
+    ) throws(BillingError) {
+        let civil = UTCInstant.civilFromDays(day)
+        guard let month = BillingPeriod(year: civil.year, month: civil.month, timezone: customer.billingTimezone) else {
+            throw BillingError("billing day \(DatedPeriod.label(ofDay: day)) of customer \(customer.externalId) is out of range")
+        }
+        self.customer = customer
+        self.period = month
+        self.label = DatedPeriod.label(ofDay: day)
+        self.from = from
+        self.to = to
+        self.currency = currency
+        self.fees = fees
+        self.plans = plans
+        self.billed = billed
+        self.startingSubscriptionId = nil
+        self.issuingDate = label
+    }
+
+    /// Whether it bills dated periods (`YYYY-MM-DD` label) rather than a calendar month.
+    public var isDated: Bool { label.utf8.count == 10 }
 
     /// The wallet debits this invoice takes from `wallets` and the totals they leave.
     public func settle(against wallets: [WalletBalance]) throws(BillingError) -> (debits: [WalletDebit], totals: InvoiceTotals) {
@@ -61,6 +100,7 @@ public struct InvoiceDraft: Sendable {
         var fees: [Line] = []
         var unpriced: [UnpricedUsage] = []
         var used: [Int64: RatingPlan] = [:]
+        var billed: [Int64: BilledPeriod] = [:]
         for subscription in subscriptions {
             let plan = plans[subscription.id] ?? subscription.currentRatingPlan
             // Nothing of a quarterly, semiannual or yearly plan is due before its period's last month.
@@ -72,13 +112,22 @@ public struct InvoiceDraft: Sendable {
                 advance: advance[subscription.id] ?? .none)
             else { continue }
             used[subscription.id] = plan
+            let due = SubscriptionRating.due(plan: plan.definition, month: period, endingAt: subscription.endingAt)
+            let window = { (due: PlanPeriod?) in
+                SubscriptionRating.chargesWindow(period: due ?? PlanPeriod(month: period), startedAt: subscription.startedAt,
+                                                 endingAt: subscription.endingAt)
+            }
+            let (fee, charges) = (window(due.fee ?? due.charges), window(due.charges ?? due.fee))
+            billed[subscription.id] = BilledPeriod(subscriptionFrom: fee.from, subscriptionTo: fee.to,
+                                                   chargesFrom: charges.from, chargesTo: charges.to)
             fees += rated.fees.map { Line(subscriptionId: subscription.id, fee: $0) }
             unpriced += rated.unpriced
         }
         guard !used.isEmpty else { return nil }
         let currency = customer.definition.currency ?? (used[first.id] ?? first.currentRatingPlan).definition.currency
-        return RatedDraft(draft: InvoiceDraft(customer: customer, period: period, currency: currency, fees: fees, plans: used),
-                          unpriced: unpriced)
+        var draft = InvoiceDraft(customer: customer, period: period, currency: currency, fees: fees, plans: used)
+        draft.billed = billed
+        return RatedDraft(draft: draft, unpriced: unpriced)
     }
 }
 

@@ -44,7 +44,7 @@ public struct IssuedDraft: Sendable {
 
     public var summary: IssuedInvoice {
         IssuedInvoice(
-            number: number, customer: draft.customer.externalId, period: draft.period.label, currency: draft.currency,
+            number: number, customer: draft.customer.externalId, period: draft.label, currency: draft.currency,
             feesAmountCents: totals.feesAmountCents, prepaidCreditAmountCents: totals.prepaidCreditAmountCents,
             totalAmountCents: totals.totalAmountCents, feeCount: draft.fees.count, isStart: draft.startingSubscriptionId != nil)
     }

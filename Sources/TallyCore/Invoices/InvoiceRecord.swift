@@ -135,10 +135,14 @@ public struct InvoiceRecord: Sendable {
     public let header: Header
     /// In invoice order.
     public let fees: [Fee]
+    /// What it bills of each subscription, by subscription id; empty for invoices issued before
+    /// Tally kept it.
+    public let billed: [Int64: BilledPeriod]
 
-    public init(header: Header, fees: [Fee]) {
+    public init(header: Header, fees: [Fee], billed: [Int64: BilledPeriod] = [:]) {
         self.header = header
         self.fees = fees
+        self.billed = billed
     }
 }
 

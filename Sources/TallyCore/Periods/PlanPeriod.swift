@@ -1,54 +1,86 @@
-/// The months a plan bills at once, calendar-aligned in the customer's timezone (docs/BILLING.md,
-/// plan intervals): one month for a monthly plan, or for the charges of a plan that bills them
-/// monthly; a quarter (January–March, …), a half-year (January–June, July–December) or a year.
+import Foundation
+
+/// One period of a plan in the customer's timezone (docs/BILLING.md, billing periods): calendar-aligned
+/// months (one month for a monthly plan, or for the charges of a plan that bills them monthly; a
+/// quarter, January–March, …; a half-year; a year), or a run of days of its own (`DatedPeriod`: a
+/// week, or a period counted from the subscription's anniversary).
 public struct PlanPeriod: Sendable, Equatable {
-    /// The calendar months, in order; at least one.
+    /// The calendar months, in order, for a calendar-aligned period; empty for a dated one.
     public let months: [BillingPeriod]
-    /// Days in all the months: the denominator of a prorated fee, commitment or minimum.
+    /// Local days in the period: the denominator of a prorated fee, commitment or minimum.
     public let days: Int
+    /// Local midnight of the first day, in UTC.
+    public let from: UTCInstant
+    /// The last microsecond of the last day.
+    public let to: UTCInstant
+    /// The local date of `from`, as days since 1970-01-01, and the timezone days are counted in.
+    private let firstDay: Int
+    private let timezone: String
 
     /// The one month `month`.
     public init(month: BillingPeriod) {
-        months = [month]
-        days = month.daysInMonth
+        self.init(months: [month])
     }
 
-    /// The period of `interval` that `month` falls in.
+    /// The period of `interval` that `month` falls in (calendar-aligned; a weekly plan's periods are
+    /// dated, never calendar months: `BillingSchedule`).
     public init(_ interval: PlanInterval, containing month: BillingPeriod) {
-        let size = interval.months
+        let size = interval.months ?? 1
         var first = month
         for _ in 0..<((month.month - 1) % size) { first = first.previous }
         var months = [first]
         while months.count < size, let last = months.last { months.append(last.next) }
-        self.months = months
-        days = months.reduce(0) { $0 + $1.daysInMonth }
+        self.init(months: months)
     }
 
-    public var first: BillingPeriod { months[0] }
-    public var last: BillingPeriod { months[months.count - 1] }
-    /// Local midnight of the first day, in UTC.
-    public var from: UTCInstant { first.from }
-    /// The last microsecond of the last day.
-    public var to: UTCInstant { last.to }
+    private init(months: [BillingPeriod]) {
+        self.months = months
+        days = months.reduce(0) { $0 + $1.daysInMonth }
+        from = months[0].from
+        to = months[months.count - 1].to
+        firstDay = months[0].localDayNumber(of: months[0].from)
+        timezone = months[0].timezone
+    }
+
+    /// A dated period.
+    public init(dated period: DatedPeriod) {
+        months = []
+        days = period.days
+        from = period.from
+        to = period.to
+        firstDay = period.firstDay
+        timezone = period.timezone
+    }
+
+    /// The first calendar month of a calendar-aligned period; nil for a dated one.
+    public var first: BillingPeriod? { months.first }
+    /// The last calendar month of a calendar-aligned period; nil for a dated one.
+    public var last: BillingPeriod? { months.last }
 
     /// Local days from `from`'s to `to`'s, both counted in full, whatever the hour (Lago's
     /// `date_diff_with_timezone`). Both instants lie in the period.
     public func daysCovered(from: UTCInstant, to: UTCInstant) -> Int {
-        first.localDayNumber(of: to) - first.localDayNumber(of: from) + 1
+        guard let zone = TimeZone(identifier: timezone) else { return days }
+        func day(_ instant: UTCInstant) -> Int {
+            let civil = BillingPeriod.localCivil(of: instant, in: zone)
+            return UTCInstant.daysFromCivil(year: civil.year, month: civil.month, day: civil.day)
+        }
+        return day(to) - day(from) + 1
     }
 }
 
-/// How often a plan bills: Lago's intervals, calendar-aligned. Lago's `weekly` is not supported yet
-/// (docs/BILLING.md says why).
+/// How often a plan bills: Lago's intervals.
 public enum PlanInterval: String, Codable, Equatable, Sendable, CaseIterable {
+    case weekly
     case monthly
     case quarterly
     case semiannual
     case yearly
 
-    /// Calendar months per period.
-    public var months: Int {
+    /// Calendar months per period; nil for weeks.
+    public var months: Int? {
         switch self {
+        case .weekly: nil
         case .monthly: 1
         case .quarterly: 3
         case .semiannual: 6

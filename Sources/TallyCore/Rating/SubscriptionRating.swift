@@ -140,6 +140,32 @@ public enum SubscriptionRating {
     ) throws(BillingError) -> (fees: [DraftFee], unpriced: [UnpricedUsage])? {
         let due = due(plan: plan, month: month, endingAt: endingAt)
         guard due.fee != nil || due.charges != nil else { return nil }
+        return try fees(subscription: subscription, plan: plan, startedAt: startedAt, endingAt: endingAt, due: due,
+                        advanceMonth: month, usage: usage, events: events, metrics: metrics,
+                        initialStartedAt: initialStartedAt, superseded: superseded, advance: advance)
+    }
+
+    /// The fees of a subscription for one dated period (a week, an anniversary period), fixed fee and
+    /// charges together, on the invoice of its billing day.
+    public static func fees(
+        subscription: Subscription, plan: Plan, startedAt: UTCInstant, endingAt: UTCInstant?,
+        dated period: DatedPeriod, usage: [UsageBucket], events: [UsageEventValue] = [], metrics: [String: BillableMetric],
+        initialStartedAt: UTCInstant? = nil
+    ) throws(BillingError) -> (fees: [DraftFee], unpriced: [UnpricedUsage]) {
+        let due = PlanPeriod(dated: period)
+        return try fees(subscription: subscription, plan: plan, startedAt: startedAt, endingAt: endingAt, due: (due, due),
+                        advanceMonth: nil, usage: usage, events: events, metrics: metrics,
+                        initialStartedAt: initialStartedAt, superseded: false, advance: .none)
+    }
+
+    /// The fees of the periods `due` (nil: not billed now). `advanceMonth` is the calendar month whose
+    /// invoice bills the next month's fee ahead, for a plan paid in advance.
+    private static func fees(
+        subscription: Subscription, plan: Plan, startedAt: UTCInstant, endingAt: UTCInstant?,
+        due: (fee: PlanPeriod?, charges: PlanPeriod?), advanceMonth: BillingPeriod?, usage: [UsageBucket],
+        events: [UsageEventValue], metrics: [String: BillableMetric], initialStartedAt: UTCInstant?, superseded: Bool,
+        advance: AdvanceBilling
+    ) throws(BillingError) -> (fees: [DraftFee], unpriced: [UnpricedUsage]) {
         var fees: [DraftFee] = []
         var unpriced: [UnpricedUsage] = []
 
@@ -189,7 +215,8 @@ public enum SubscriptionRating {
         if feeCents > 0, !advance.periodFeeBilled {
             fees.append(planFee(subscription: subscription, plan: plan, cents: feeCents, from: from, to: to))
         }
-        if let ahead = try advanceFee(subscription: subscription, plan: plan, startedAt: startedAt, endingAt: endingAt,
+        if let month = advanceMonth,
+           let ahead = try advanceFee(subscription: subscription, plan: plan, startedAt: startedAt, endingAt: endingAt,
                                       period: month, advance: advance) {
             fees.append(ahead)
         }

@@ -3,8 +3,8 @@
 /// aggregations). It reads only what the rollups kept, never the events.
 public struct UsageAggregation: Sendable {
     public let metric: BillableMetric
-    /// The charges' period: a calendar month in the billing timezone, or the plan's quarter,
-    /// half-year or year.
+    /// The charges' period: a calendar month in the billing timezone, the plan's quarter, half-year
+    /// or year, or a dated period (a week, an anniversary period).
     public let period: PlanPeriod
     /// The part of it the subscription is live: its charges' boundaries.
     public let from: UTCInstant
@@ -100,8 +100,8 @@ public struct UsageAggregation: Sendable {
     /// `(initial × (T − from) + Σ value × (T − timestamp)) ÷ (days in the period × 86,400 s)`
     ///
     /// where T is the end of the charges' period rounded up to the second. The buckets keep
-    /// `S0 = Σ value` and `S1 = Σ value × (timestamp − month start)`, so
-    /// `Σ value × (T − timestamp) = Σ over buckets of S0 × (T − month start) − S1`.
+    /// `S0 = Σ value` and `S1 = Σ value × (timestamp − month start)` (the period's start for the
+    /// buckets of a dated period), so `Σ value × (T − timestamp) = Σ over buckets of S0 × (T − month start) − S1`.
     private func weightedSum(_ buckets: [UsageBucket]) throws(BillingError) -> ExactDecimal {
         let code = metric.code
         let second: Int64 = 1_000_000
@@ -110,8 +110,8 @@ public struct UsageAggregation: Sendable {
         let micros = { (value: Int64) in ExactDecimal(significand: Int128(value), scale: 0) }
         var sinceEvents = ExactDecimal.zero, initial = ExactDecimal.zero
         for bucket in buckets {
-            let origin = (bucket.month.flatMap { month in period.months.first { $0.calendarMonth == month } } ?? period.first)
-                .from.microsecondsSinceEpoch
+            let origin = (bucket.month.flatMap { month in period.months.first { $0.calendarMonth == month }?.from } ?? period.from)
+                .microsecondsSinceEpoch
             guard let held = bucket.units.multiplied(by: micros(end - origin)),
                   let contribution = held.subtracting(bucket.weightedMicros ?? .zero),
                   let sum = sinceEvents.adding(contribution),

@@ -196,6 +196,10 @@ private struct CatalogWriter {
                         + "\(current.startedAt) (tally subscription change-plan): give that plan_code, or change plan again with the command"))
                 continue
             }
+            if let message = Self.scheduleRefusal(of: subscription, current: current, catalog: catalog, stored: stored) {
+                errors.append(CatalogError(file: file, path: "subscriptions[\(index)].\(message.field)", message: message.text))
+                continue
+            }
             let customerId = try resolved(customerIds[subscription.externalCustomerId], "customer \(subscription.externalCustomerId)")
             let planId = try resolved(planIds[subscription.planCode], "plan \(subscription.planCode)")
             // The part after a change of plan starts at the change, not at subscription_at.
@@ -221,6 +225,43 @@ private struct CatalogWriter {
         let moved = zonesBefore.filter { zonesAfter[$0.0] != $0.1 }.map(\.0).sorted()
         guard !rollupsToRebuild.isEmpty || !moved.isEmpty else { return }
         try UsageRollupRebuild.rebuild(codes: rollupsToRebuild, subscriptionIds: moved, catalog: after, store: store)
+    }
+
+    /// Why a subscription's periods cannot be what the file says (docs/BILLING.md, weekly plans and
+    /// anniversary billing): what is not supported yet on dated periods, and changes that would move
+    /// periods already billed. Nil when they can.
+    private static func scheduleRefusal(
+        of subscription: Subscription, current: StoredCatalog.SubscriptionRecord?, catalog: Catalog, stored: StoredCatalog
+    ) -> (field: String, text: String)? {
+        guard let plan = catalog.plans.first(where: { $0.code == subscription.planCode })
+            ?? stored.plans.values.first(where: { $0.definition.code == subscription.planCode })?.definition
+        else { return nil }
+        let id = JSONValue.quoted(subscription.externalId)
+        if let current {
+            let before = current.definition.billingTime ?? .calendar, after = subscription.billingTime ?? .calendar
+            if before != after {
+                return ("billing_time", "cannot change from \(before.rawValue) to \(after.rawValue): subscription \(id) bills "
+                    + "its periods so already (Lago sets billing_time when a subscription is created); start a subscription "
+                    + "with a new external_id instead")
+            }
+            let old = current.plan.definition.interval
+            if old != plan.interval, subscription.isAnniversary || old == .weekly || plan.interval == .weekly {
+                return ("plan_code", "cannot move subscription \(id) from a \(old.rawValue) to a \(plan.interval.rawValue) plan: "
+                    + "its \(subscription.isAnniversary ? "anniversary" : "weekly") periods would no longer line up with those "
+                    + "already billed; start a subscription with a new external_id instead")
+            }
+        }
+        guard subscription.isAnniversary || plan.interval == .weekly else { return nil }
+        let how = subscription.isAnniversary ? "billed on its anniversary" : "on a weekly plan"
+        if plan.payInAdvance {
+            return ("plan_code", "plan \(JSONValue.quoted(plan.code)) is paid in advance, which is not supported yet for a "
+                + "subscription \(how) (supported: calendar-billed monthly plans)")
+        }
+        if plan.billChargesMonthly == true {
+            return ("plan_code", "plan \(JSONValue.quoted(plan.code)) bills its charges monthly, which is not supported yet for "
+                + "a subscription \(how)")
+        }
+        return nil
     }
 
     private static func quoted(_ fieldName: String?) -> String {

@@ -11,6 +11,7 @@ public enum SubscriptionCommandError: Error, CustomStringConvertible {
     case alreadyEnded(subscription: String, endingAt: UTCInstant)
     case eventsAfter(subscription: String, count: Int, at: UTCInstant)
     case periodClosed(subscription: String, customer: String, period: String)
+    case datedPlanChange(subscription: String)
 
     public var description: String {
         switch self {
@@ -32,6 +33,9 @@ public enum SubscriptionCommandError: Error, CustomStringConvertible {
         case .periodClosed(let id, let customer, let period):
             "customer \"\(customer)\" already has an invoice for \(period), which changing subscription \"\(id)\" "
                 + "there would change: give an instant in a period not closed yet"
+        case .datedPlanChange(let id):
+            "subscription \"\(id)\" is billed by weeks or on its anniversary, where changing plan at a date is not supported yet "
+                + "(docs/BILLING.md): terminate it and start a new subscription instead"
         }
     }
 }
@@ -88,6 +92,9 @@ public enum SubscriptionTermination {
                 throw SubscriptionCommandError.unknownPlan(planCode)
             }
             guard plan.id != subscription.plan.id else { throw SubscriptionCommandError.samePlan(subscription: externalId, plan: planCode) }
+            guard catalog.schedule(of: subscription) == nil, plan.definition.interval != .weekly else {
+                throw SubscriptionCommandError.datedPlanChange(subscription: externalId)
+            }
             let currency = subscription.plan.definition.currency
             guard plan.definition.currency == currency else {
                 throw SubscriptionCommandError.otherCurrency(plan: planCode, currency: plan.definition.currency, subscriptionCurrency: currency)
@@ -130,8 +137,16 @@ public enum SubscriptionTermination {
         }
         let later = try store.events.countEvents(subscriptionId: subscription.id, after: instant, orAt: orAt)
         guard later == 0 else { throw SubscriptionCommandError.eventsAfter(subscription: externalId, count: later, at: instant) }
-        // Labels are YYYY-MM, so text order is time order.
-        if let closed = (try store.invoices.livePeriods()[subscription.customerId] ?? []).filter({ $0 >= period.label }).min() {
+        // Labels are YYYY-MM for calendar months, YYYY-MM-DD for billing days of dated periods: text
+        // order is time order within each kind. A dated period is closed by the invoice of its billing
+        // day, which is after its first day.
+        let live = try store.invoices.livePeriods()[subscription.customerId] ?? []
+        var closed = live.filter { $0.utf8.count == 7 && $0 >= period.label }.min()
+        if let schedule = catalog.schedule(of: subscription), let dated = schedule.period(containing: instant) {
+            let first = DatedPeriod.label(ofDay: dated.firstDay)
+            closed = live.filter { $0.utf8.count == 10 && $0 > first }.min()
+        }
+        if let closed {
             let customer = catalog.customer(id: subscription.customerId)?.externalId ?? String(subscription.customerId)
             throw SubscriptionCommandError.periodClosed(subscription: externalId, customer: customer, period: closed)
         }

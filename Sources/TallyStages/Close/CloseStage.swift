@@ -31,18 +31,33 @@ public struct CloseStage {
             }
             return true
         }
+        // Weekly plans and anniversary billing: their periods' invoices, issued on their billing days.
+        var ended: [DatedInvoice] = []
+        if case .endedBefore(let asOf) = scope {
+            ended = Self.datedInvoices(of: catalog.customers, catalog: catalog, endedBefore: min(asOf, now))
+        }
+        let dated = ended.filter { invoice in
+            guard live[invoice.customer.id]?.contains(invoice.label) != true else {
+                summary.alreadyClosed.append("\(invoice.customer.externalId) \(invoice.label)")
+                return false
+            }
+            return true
+        }
         if !backfill {
-            let perCustomer = Dictionary(grouping: open, by: \.0.id)
-            if perCustomer.values.contains(where: { $0.count > 1 }), let first = open.map(\.1).min(), let last = open.map(\.1).max() {
-                throw BackfillNeeded(invoices: open.count, customers: perCustomer.count, from: first.label, to: last.label)
+            let perCustomer = Dictionary(grouping: open.map(\.0.id) + dated.map(\.customer.id), by: { $0 })
+            let labels = (open.map(\.1.label) + dated.map(\.label)).sorted()
+            if perCustomer.values.contains(where: { $0.count > 1 }), let first = labels.first, let last = labels.last {
+                throw BackfillNeeded(invoices: labels.count, customers: perCustomer.count, from: first, to: last)
             }
         }
         // Start invoices and fees billed ahead exist only where a plan was ever paid in advance.
         let starts = try store.catalog.anyPlanEverPaidInAdvance()
             ? try issueStartInvoices(scope, catalog: catalog, now: now, summary: &summary)
             : (periods: [], numbers: [])
-        let (rated, unrated) = try Self.rate(open, catalog: catalog, store: store)
-        summary.notIssued += unrated
+        var (rated, unrated) = try Self.rate(open, catalog: catalog, store: store)
+        let (ratedDated, unratedDated) = try Self.rate(dated, catalog: catalog, store: store)
+        rated += ratedDated
+        summary.notIssued += unrated + unratedDated
         summary.unpriced = rated.flatMap(\.unpriced)
         // Each batch's files are written on another thread while the next batch is issued; what
         // is left (files of earlier closes gone missing or stale, the summaries) comes after.
@@ -62,7 +77,7 @@ public struct CloseStage {
         let files = InvoiceFileWriter(store: store, catalog: catalog, outDirectory: outDirectory)
         do {
             summary.filesWritten = try writing.results().flatMap { $0 }
-            summary.filesWritten += try files.write(periods: Set(pairs.map(\.1.label) + starts.periods).sorted(),
+            summary.filesWritten += try files.write(periods: Set(pairs.map(\.1.label) + starts.periods + ended.map(\.label)).sorted(),
                                                     except: Set(summary.issued.map(\.number)).subtracting(starts.numbers))
         } catch let error as OutputError {
             summary.fileFailure = error.description
@@ -96,9 +111,9 @@ public struct CloseStage {
                 let chosen = plans(customer.id)
                 for subscription in catalog.activeSubscriptions(of: customer, in: period) {
                     let plan = (chosen[subscription.id] ?? subscription.currentRatingPlan).definition
-                    let charges = chargesPeriod(of: subscription, plan: plan, month: period)
-                    spans[Span(month: period.calendarMonth, months: charges.first.calendarMonth...charges.last.calendarMonth),
-                          default: []].append(subscription.id)
+                    let charges = chargesPeriod(of: subscription, plan: plan, month: period).months
+                    let first = charges.first?.calendarMonth ?? period.calendarMonth, last = charges.last?.calendarMonth ?? first
+                    spans[Span(month: period.calendarMonth, months: first...last), default: []].append(subscription.id)
                 }
             }
             var usage: [CalendarMonth: UsageStore.MonthUsage] = [:]
@@ -203,7 +218,7 @@ public struct CloseStage {
             do {
                 issued.append(try issuer.issue(draft))
             } catch {
-                notIssued.append(NotIssued(customer: draft.customer.externalId, period: draft.period.label, reason: error.description))
+                notIssued.append(NotIssued(customer: draft.customer.externalId, period: draft.label, reason: error.description))
             }
         }
         try store.invoices.insert(issued)

@@ -17,7 +17,10 @@ public enum ReprocessError: Error, CustomStringConvertible {
         case .unknownCustomer(let id):
             "no customer has external_id \"\(id)\": check --customer against the catalog"
         case .periodNotClosed(let period):
-            "period \(period) is not closed for any customer, so there is nothing to reprocess: run tally close --period \(period) first"
+            period.utf8.count == 7
+                ? "period \(period) is not closed for any customer, so there is nothing to reprocess: run tally close --period \(period) first"
+                : "no customer has an invoice of billing day \(period), so there is nothing to reprocess: check the day against "
+                    + "the invoice folders, or run tally close first"
         case .invoicesChanged(let period):
             "invoices of \(period) were voided by another process while reprocessing; nothing was changed: run tally reprocess again"
         case .firstPlanVersionMissing(let plan):
@@ -76,13 +79,47 @@ public struct ReprocessStage {
         var uses: [PlanVersionUse] = []
     }
 
+    /// One customer's invoice to re-rate: its calendar month or its billing day, the subscriptions
+    /// the catalog bills in it now, and its live invoice.
+    struct Pair {
+        enum Scope {
+            case month(BillingPeriod)
+            case dated(DatedInvoice)
+
+            func subscriptions(of customer: StoredCatalog.CustomerRecord, _ catalog: StoredCatalog) -> [StoredCatalog.SubscriptionRecord] {
+                switch self {
+                case .month(let period): catalog.activeSubscriptions(of: customer, in: period)
+                case .dated(let invoice): invoice.parts.map(\.subscription)
+                }
+            }
+        }
+
+        let customer: StoredCatalog.CustomerRecord
+        let scope: Scope
+        let invoice: LiveInvoice
+
+        func subscriptions(_ catalog: StoredCatalog) -> [StoredCatalog.SubscriptionRecord] {
+            scope.subscriptions(of: customer, catalog)
+        }
+    }
+
     /// Reprocesses the calendar month `year`-`month` for every customer with a live invoice for it,
     /// or only for the customer whose external id is `customer`. Each subscription keeps the plan
     /// version its live invoice was rated with, unless `reprice`, which rates with the current ones.
     public func reprocess(
         year: Int, month: Int, customer externalId: String? = nil, dryRun: Bool = false, reprice: Bool = false
     ) throws -> ReprocessSummary {
-        let label = CalendarMonth(year: year, month: month).label
+        try reprocess(period: CalendarMonth(year: year, month: month).label, customer: externalId, dryRun: dryRun, reprice: reprice)
+    }
+
+    /// The same for `label`: a calendar month (`YYYY-MM`) or the billing day (`YYYY-MM-DD`) of
+    /// invoices of dated periods (weekly plans, anniversary billing).
+    public func reprocess(
+        period label: String, customer externalId: String? = nil, dryRun: Bool = false, reprice: Bool = false
+    ) throws -> ReprocessSummary {
+        let month = CalendarMonth(label: label)
+        let day = DatedPeriod.day(ofLabel: label)
+        guard month != nil || day != nil else { throw ReprocessError.periodNotClosed(label) }
         let catalog = try store.catalog.load()
         var summary = ReprocessSummary(period: label, dryRun: dryRun, reprice: reprice)
         var customers = catalog.customers
@@ -93,12 +130,21 @@ public struct ReprocessStage {
         let live = try liveInvoices(period: label, catalog: catalog)
         guard !live.isEmpty else { throw ReprocessError.periodNotClosed(label) }
 
-        var pairs: [(customer: StoredCatalog.CustomerRecord, period: BillingPeriod, invoice: LiveInvoice)] = []
+        var pairs: [Pair] = []
         for customer in customers {
-            guard let period = BillingPeriod(year: year, month: month, timezone: customer.billingTimezone) else { continue }
+            let scope: Pair.Scope
+            if let month, let period = BillingPeriod(year: month.year, month: month.month, timezone: customer.billingTimezone) {
+                scope = .month(period)
+            } else if let day {
+                // A customer whose subscriptions no longer bill that day has nothing left on it.
+                scope = .dated(CloseStage.datedInvoice(of: customer, day: day, catalog: catalog)
+                    ?? DatedInvoice(customer: customer, day: day, parts: []))
+            } else {
+                continue
+            }
             if let invoice = live[customer.id] {
-                pairs.append((customer, period, invoice))
-            } else if externalId != nil || !catalog.activeSubscriptions(of: customer, in: period).isEmpty {
+                pairs.append(Pair(customer: customer, scope: scope, invoice: invoice))
+            } else if externalId != nil || !scope.subscriptions(of: customer, catalog).isEmpty {
                 summary.notClosed.append(customer.externalId)
             }
         }
@@ -139,20 +185,17 @@ public struct ReprocessStage {
     /// a subscription on the live invoice keeps the plan it was rated with (version 1 of its plan
     /// when the invoice was issued before versions were kept), and one not on it takes its plan's
     /// current version; with `reprice`, every subscription takes its plan's current version.
-    private func ratingPlans(
-        _ pairs: [(customer: StoredCatalog.CustomerRecord, period: BillingPeriod, invoice: LiveInvoice)], catalog: StoredCatalog,
-        reprice: Bool
-    ) throws -> [Int64: PlanChoice] {
-        let unrecorded = pairs.filter { $0.invoice.plans.isEmpty }
-            .flatMap { catalog.activeSubscriptions(of: $0.customer, in: $0.period).map(\.plan.id) }
+    private func ratingPlans(_ pairs: [Pair], catalog: StoredCatalog, reprice: Bool) throws -> [Int64: PlanChoice] {
+        let unrecorded = pairs.filter { $0.invoice.plans.isEmpty }.flatMap { $0.subscriptions(catalog).map(\.plan.id) }
         let firstVersions = unrecorded.isEmpty ? [:] : try store.catalog.version(1, ofPlans: Array(Set(unrecorded)))
         func named(_ plan: RatingPlan) -> PlanVersionUse.Version {
             PlanVersionUse.Version(planCode: catalog.plans[plan.planId]?.definition.code ?? plan.definition.code, number: plan.version)
         }
         var choices: [Int64: PlanChoice] = [:]
-        for (customer, period, invoice) in pairs {
+        for pair in pairs {
+            let invoice = pair.invoice
             var choice = PlanChoice()
-            for subscription in catalog.activeSubscriptions(of: customer, in: period) {
+            for subscription in pair.subscriptions(catalog) {
                 let current = subscription.currentRatingPlan
                 var firstClosed = invoice.plans[subscription.id]
                 if invoice.plans.isEmpty {
@@ -171,31 +214,42 @@ public struct ReprocessStage {
                 if !choice.uses.contains(use) { choice.uses.append(use) }
             }
             choice.uses.sort { ($0.used.planCode, $0.used.number) < ($1.used.planCode, $1.used.number) }
-            choices[customer.id] = choice
+            choices[pair.customer.id] = choice
         }
         return choices
     }
 
     /// Re-rates each customer's period with the plans of `choices` and compares the result with its
     /// live invoice. An invoice whose re-rating has no exact billable value is returned apart, with why.
-    private func compare(
-        _ pairs: [(customer: StoredCatalog.CustomerRecord, period: BillingPeriod, invoice: LiveInvoice)], catalog: StoredCatalog,
-        choices: [Int64: PlanChoice]
-    ) throws -> (plans: [InvoicePlan], notRated: [NotIssued]) {
-        let billable = pairs.filter { !catalog.activeSubscriptions(of: $0.customer, in: $0.period).isEmpty }
-        let (drafts, notRated) = try CloseStage.rate(billable.map { ($0.customer, $0.period) }, catalog: catalog, store: store,
-                                                     plans: { choices[$0]?.plans ?? [:] })
+    private func compare(_ pairs: [Pair], catalog: StoredCatalog, choices: [Int64: PlanChoice]) throws -> (plans: [InvoicePlan], notRated: [NotIssued]) {
+        var months: [(StoredCatalog.CustomerRecord, BillingPeriod)] = []
+        var dated: [DatedInvoice] = []
+        for pair in pairs where !pair.subscriptions(catalog).isEmpty {
+            switch pair.scope {
+            case .month(let period): months.append((pair.customer, period))
+            case .dated(let invoice): dated.append(invoice)
+            }
+        }
+        let plansOf = { (customerId: Int64) in choices[customerId]?.plans ?? [:] }
+        let (monthDrafts, monthsNotRated) = try CloseStage.rate(months, catalog: catalog, store: store, plans: plansOf)
+        let (datedDrafts, datedNotRated) = try CloseStage.rate(dated, catalog: catalog, store: store, plans: plansOf)
+        let notRated = monthsNotRated + datedNotRated
         var rated: [Int64: RatedDraft] = [:]
-        for draft in drafts { rated[draft.draft.customer.id] = draft }
+        for draft in monthDrafts + datedDrafts { rated[draft.draft.customer.id] = draft }
         let unrated = Set(notRated.map(\.customer))
         let wallets = try store.wallets.balances(customerIds: pairs.map(\.customer.id))
         var plans: [InvoicePlan] = []
         var failed = notRated
-        for (customer, period, invoice) in pairs where !unrated.contains(customer.externalId) {
+        for pair in pairs where !unrated.contains(pair.customer.externalId) {
+            let (customer, invoice) = (pair.customer, pair.invoice)
             // A customer whose subscriptions no longer reach into the period has nothing left to bill.
-            let rating = rated[customer.id]
-                ?? RatedDraft(draft: InvoiceDraft(customer: customer, period: period, currency: invoice.header.currency, fees: []),
-                              unpriced: [])
+            let rating: RatedDraft
+            do {
+                rating = try rated[customer.id] ?? RatedDraft(draft: emptyDraft(pair), unpriced: [])
+            } catch {
+                failed.append(NotIssued(customer: customer.externalId, period: invoice.header.period, reason: "\(error)"))
+                continue
+            }
             let draft = rating.draft
             let changes = FeeChange.between(old: invoice.fees, new: draft.fees.map { FeeLine(subscriptionId: $0.subscriptionId, fee: $0.fee) })
             do {
@@ -205,10 +259,24 @@ public struct ReprocessStage {
                                          newAmounts: InvoiceAmounts(try draft.settle(against: balances).totals),
                                          plans: choices[customer.id]?.uses ?? []))
             } catch {
-                failed.append(NotIssued(customer: customer.externalId, period: period.label, reason: "\(error)"))
+                failed.append(NotIssued(customer: customer.externalId, period: invoice.header.period, reason: "\(error)"))
             }
         }
         return (plans, failed)
+    }
+
+    /// The invoice that replaces `pair`'s when nothing of it is billed any more.
+    private func emptyDraft(_ pair: Pair) throws -> InvoiceDraft {
+        let currency = pair.invoice.header.currency
+        switch pair.scope {
+        case .month(let period):
+            return InvoiceDraft(customer: pair.customer, period: period, currency: currency, fees: [])
+        case .dated(let invoice):
+            let record = pair.invoice.record
+            let to = record.header.periodTo ?? record.fees.map(\.to).max() ?? .latest
+            return try InvoiceDraft(customer: pair.customer, billingDay: invoice.day, from: record.fees.map(\.from).min() ?? to,
+                                    to: to, currency: currency, fees: [])
+        }
     }
 
     /// The period's live invoices by customer id, with their fee lines and wallet credits.

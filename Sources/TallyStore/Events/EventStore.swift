@@ -278,6 +278,32 @@ public struct EventStore {
         }
     }
 
+    /// Streams the stored events of subscription `subscriptionId` up to `to` (included): those from
+    /// `from` on, and the earlier ones of the metrics `recurringCodes`; with their arrival
+    /// (`MonthlyUsage.arrival`), in no particular order. What close reads for a dated period.
+    public func forEachEvent(
+        subscriptionId: Int64, from: UTCInstant, to: UTCInstant, recurringCodes: [String],
+        _ body: (ValidatedEvent, _ arrival: Int64) throws -> Void
+    ) throws {
+        struct Row: Decodable {
+            let transactionId: String, code: String, timestamp: UTCInstant
+            let properties: String, units: ExactDecimal, ingestId: Int64, sourceLine: Int
+        }
+        try connection.forEachRow("""
+            SELECT transaction_id, code, "timestamp", properties::text AS properties, units, ingest_id, source_line
+            FROM events
+            WHERE subscription_id = $1 AND "timestamp" <= $3 AND ("timestamp" >= $2 OR code = ANY ($4::text[]))
+            """, [subscriptionId, from, to, recurringCodes], as: Row.self) { row in
+            guard case .object(let object)? = try? JSONParser.parse(row.properties) else {
+                throw StoredEventError(description: "event \(row.transactionId) of subscription id \(subscriptionId) has properties that are not an object")
+            }
+            try body(ValidatedEvent(
+                subscriptionId: subscriptionId, transactionId: row.transactionId, code: row.code, timestamp: row.timestamp,
+                properties: ValidatedEvent.canonicalProperties(object), sentProperties: row.properties, units: row.units),
+                MonthlyUsage.arrival(ingestId: row.ingestId, line: row.sourceLine))
+        }
+    }
+
     /// The events of `subscriptionId` from `from` to `to` (both included) of metric `code`, in
     /// timestamp order, then arrival; the properties named in `filterKeys` (the metric's filter
     /// keys) come back canonical.

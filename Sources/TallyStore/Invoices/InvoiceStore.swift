@@ -52,9 +52,9 @@ public struct InvoiceStore {
                 total_amount_cents, starting_subscription_id) FROM STDIN
             """) { copy in
             for (id, invoice) in zip(ids, issued) {
-                let period = invoice.draft.period, totals = invoice.totals
+                let totals = invoice.totals
                 try copy.writeRow([
-                    id, invoice.number, invoice.draft.customer.id, invoice.sequentialId, period.label, period.from, period.to,
+                    id, invoice.number, invoice.draft.customer.id, invoice.sequentialId, invoice.draft.label, invoice.draft.from, invoice.draft.to,
                     invoice.draft.issuingDate, invoice.draft.currency, InvoiceStatus.finalized.rawValue, invoice.paymentStatus.rawValue,
                     totals.feesAmountCents, totals.taxesAmountCents, totals.subTotalExcludingTaxesAmountCents,
                     totals.subTotalIncludingTaxesAmountCents, totals.prepaidCreditAmountCents,
@@ -81,7 +81,8 @@ public struct InvoiceStore {
             }
         }
         try connection.copyIn("""
-            COPY invoice_subscriptions (invoice_id, subscription_id, plan_id, plan_version, plan_definition) FROM STDIN
+            COPY invoice_subscriptions (invoice_id, subscription_id, plan_id, plan_version, plan_definition,
+                                        subscription_from, subscription_to, charges_from, charges_to) FROM STDIN
             """) { copy in
             // A plan version's own definition is in plan_versions: only one with overrides applied is
             // written out, and most subscriptions share a few plans: each definition is encoded once.
@@ -98,7 +99,9 @@ public struct InvoiceStore {
                         encoded[plan.planId] = (plan, text)
                         json = text
                     }
-                    try copy.writeRow([id, subscriptionId, plan.planId, plan.version, json])
+                    let billed = invoice.draft.billed[subscriptionId]
+                    try copy.writeRow([id, subscriptionId, plan.planId, plan.version, json, billed?.subscriptionFrom,
+                                       billed?.subscriptionTo, billed?.chargesFrom, billed?.chargesTo])
                 }
             }
         }
@@ -217,7 +220,20 @@ public struct InvoiceStore {
             """, [headers.map(\.id)], as: FeeRow.self) {
             fees[row.invoiceId, default: []].append(try row.fee())
         }
-        return headers.map { InvoiceRecord(header: $0.header, fees: fees[$0.id] ?? []) }
+        var billed: [Int64: [Int64: BilledPeriod]] = [:]
+        struct BilledRow: Decodable {
+            let invoiceId: Int64, subscriptionId: Int64
+            let subscriptionFrom: UTCInstant, subscriptionTo: UTCInstant, chargesFrom: UTCInstant, chargesTo: UTCInstant
+        }
+        for row in try connection.query("""
+            SELECT invoice_id, subscription_id, subscription_from, subscription_to, charges_from, charges_to
+            FROM invoice_subscriptions WHERE invoice_id = ANY ($1::bigint[]) AND subscription_from IS NOT NULL
+            """, [headers.map(\.id)], as: BilledRow.self) {
+            billed[row.invoiceId, default: [:]][row.subscriptionId] = BilledPeriod(
+                subscriptionFrom: row.subscriptionFrom, subscriptionTo: row.subscriptionTo, chargesFrom: row.chargesFrom,
+                chargesTo: row.chargesTo)
+        }
+        return headers.map { InvoiceRecord(header: $0.header, fees: fees[$0.id] ?? [], billed: billed[$0.id] ?? [:]) }
     }
 
     private struct HeaderRow: Decodable {

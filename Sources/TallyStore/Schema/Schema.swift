@@ -322,6 +322,12 @@ public enum Schema {
             -- (plan_definition null); only a definition with plan_overrides applied is written out.
             ALTER TABLE invoice_subscriptions ALTER COLUMN plan_definition DROP NOT NULL;
             """),
+        Migration(version: 14, name: "the periods an invoice bills of each subscription", sql: """
+            -- Lago's billing_periods: the span of the subscription fee and of the charges each invoiced
+            -- subscription is billed for. Null on rows written before this migration.
+            ALTER TABLE invoice_subscriptions ADD COLUMN subscription_from timestamptz, ADD COLUMN subscription_to timestamptz,
+                ADD COLUMN charges_from timestamptz, ADD COLUMN charges_to timestamptz;
+            """),
     ]
 
     /// The schema version this build of Tally expects.

@@ -89,19 +89,45 @@ public struct UsageStore {
             """)
     }
 
-    /// The periods already invoiced (not voided) that the usage the current ingest added falls
-    /// in: its events are stored, and billed when that period is reprocessed.
-    public func latePeriods() throws -> [LatePeriod] {
+    /// The periods already invoiced (not voided) that the usage the current ingest (`ingestId`)
+    /// added falls in: its events are stored, and billed when that period is reprocessed. Calendar
+    /// months are found from the rollups; dated periods (weekly plans, anniversary billing) from the
+    /// ingest's events of the subscriptions such invoices bill.
+    public func latePeriods(ingestId: Int64) throws -> [LatePeriod] {
         struct Row: Decodable { let customer: String; let period: String; let events: Int }
-        return try connection.query("""
+        let months = try connection.query("""
             SELECT c.external_id AS customer, i.period, sum(r.events_count) AS events
             FROM file_rollups r
             JOIN subscriptions s ON s.id = r.subscription_id
+                AND s.definition ->> 'billingTime' IS DISTINCT FROM 'anniversary'
+            JOIN plans p ON p.id = s.plan_id AND p.definition ->> 'interval' <> 'weekly'
             JOIN customers c ON c.id = s.customer_id
             JOIN invoices i ON i.customer_id = s.customer_id AND i.status <> 'voided' AND i.period = to_char(r.month, 'YYYY-MM')
                 AND i.starting_subscription_id IS NULL
             GROUP BY c.external_id, i.period ORDER BY i.period, c.external_id
-            """, as: Row.self).map { LatePeriod(customer: $0.customer, period: $0.period, events: $0.events) }
+            """, as: Row.self)
+        struct Subscription: Decodable { let subscriptionId: Int64 }
+        let dated = try connection.query("""
+            SELECT DISTINCT s.subscription_id FROM invoice_subscriptions s
+            JOIN invoices i ON i.id = s.invoice_id AND i.status <> 'voided' AND length(i.period) = 10
+            WHERE s.subscription_id IN (SELECT subscription_id FROM file_rollups) AND s.charges_from IS NOT NULL
+            """, as: Subscription.self).map(\.subscriptionId)
+        var days: [Row] = []
+        if !dated.isEmpty {
+            days = try connection.query("""
+                WITH ingested AS MATERIALIZED (
+                    SELECT subscription_id, "timestamp" FROM events WHERE subscription_id = ANY ($1::bigint[]) AND ingest_id = $2
+                )
+                SELECT c.external_id AS customer, i.period, count(*) AS events
+                FROM ingested e
+                JOIN invoice_subscriptions s ON s.subscription_id = e.subscription_id AND e."timestamp" BETWEEN s.charges_from AND s.charges_to
+                JOIN invoices i ON i.id = s.invoice_id AND i.status <> 'voided' AND length(i.period) = 10
+                JOIN customers c ON c.id = i.customer_id
+                GROUP BY 1, 2
+                """, [dated, ingestId], as: Row.self)
+        }
+        return (months + days).map { LatePeriod(customer: $0.customer, period: $0.period, events: $0.events) }
+            .sorted { ($0.period, $0.customer) < ($1.period, $1.customer) }
     }
 
     /// Late events recorded by ingests that started after the live invoice of their period was

@@ -14,7 +14,9 @@ struct Reprocess: ParsableCommand {
             and writes nothing.
             """)
     @OptionGroup var global: GlobalOptions
-    @Option(help: ArgumentHelp("The calendar month to reprocess (in each customer's timezone).", valueName: "YYYY-MM"))
+    @Option(help: ArgumentHelp(
+        "The calendar month to reprocess (in each customer's timezone), or the billing day of invoices of weekly or anniversary periods.",
+        valueName: "YYYY-MM|YYYY-MM-DD"))
     var period: String
     @Option(help: ArgumentHelp("Only this customer's invoice.", valueName: "external_id"))
     var customer: String?
@@ -24,7 +26,9 @@ struct Reprocess: ParsableCommand {
     @Flag(help: "Wait for another running tally instead of exiting with code 4.") var wait = false
 
     func validate() throws {
-        if Close.month(period) == nil { throw ValidationError("--period must be YYYY-MM, e.g. 2026-10 (got \"\(period)\")") }
+        if Close.month(period) == nil && DatedPeriod.day(ofLabel: period) == nil {
+            throw ValidationError("--period must be YYYY-MM, e.g. 2026-10, or a billing day YYYY-MM-DD, e.g. 2026-10-15 (got \"\(period)\")")
+        }
     }
 
     func run() throws {
@@ -32,11 +36,10 @@ struct Reprocess: ParsableCommand {
             let configuration = global.configuration
             let database = try configuration.open()
             try database.lockRuns(wait: wait)
-            guard let (year, month) = Close.month(period) else { throw ExitCode(ExitStatus.usage) }
             let summary: ReprocessSummary
             do {
                 summary = try ReprocessStage(database: database, outDirectory: configuration.outDirectory)
-                    .reprocess(year: year, month: month, customer: customer, dryRun: dryRun, reprice: reprice)
+                    .reprocess(period: period, customer: customer, dryRun: dryRun, reprice: reprice)
             } catch let error as ReprocessError {
                 if case .unknownCustomer = error {
                     Terminal.error(error.description)
