@@ -75,6 +75,32 @@ import TallyStages
         #expect(try db.close(.month(year: 2026, month: 3), now: try instant("2026-04-02T00:00:00Z")).issued.isEmpty)
     }
 
+    @Test func anAnniversaryHalfYearBillsItsChargesEveryAnniversaryMonth() throws {
+        let db = try TestDatabase()
+        try db.applyCatalog(CloseCatalog.document(
+            plans: [plan("half", amountCents: 18_100, interval: "semiannual")
+                .replacingOccurrences(of: #""interval": "semiannual""#, with: #""interval": "semiannual", "bill_charges_monthly": true"#)],
+            customers: [CloseCatalog.customer("cust")],
+            subscriptions: [anniversary("sub", customer: "cust", plan: "half", at: "2026-08-31T00:00:00Z")]))
+        try db.ingestAccepted([
+            tokenEvent("sep", subscription: "sub", at: "2026-09-10T00:00:00Z", tokens: 1_000_000),
+            tokenEvent("feb", subscription: "sub", at: "2027-02-01T00:00:00Z", tokens: 2_000_000),
+        ])
+        _ = try db.close(.endedBefore(try instant("2027-03-01T00:00:00Z")), now: try instant("2027-03-15T00:00:00Z"))
+        // Months from the 31st (30th, 29th… where shorter), the half-year August 31st–February 27th.
+        #expect(try db.invoices().map(\.period) == ["2026-09-30", "2026-10-31", "2026-11-30", "2026-12-31", "2027-01-31", "2027-02-28"])
+        #expect(try db.fees(of: try db.invoice("cust", "2026-09-30")).map(\.amountCents) == [100])
+        #expect(try db.fees(of: try db.invoice("cust", "2026-10-31")).map(\.amountCents) == [])
+        // The fee once, with the half-year's last month: whole (181 days from the anniversary).
+        let last = try db.invoice("cust", "2027-02-28")
+        let fees = try db.fees(of: last)
+        #expect(fees.map(\.amountCents) == [200, 18_100])
+        #expect(fees.map(\.fromMicros) == [micros("2027-01-31T00:00:00Z"), micros("2026-08-31T00:00:00Z")])
+        let billed = try #require((try document(db, last)["billing_periods"] as? [[String: Any]])?.first)
+        #expect(billed["subscription_from_datetime"] as? String == "2026-08-31T00:00:00Z")
+        #expect(billed["charges_from_datetime"] as? String == "2027-01-31T00:00:00Z")
+    }
+
     @Test func aCalendarWeekAcrossTheEndOfDaylightSavingCountsItsLocalDays() throws {
         let db = try TestDatabase()
         try db.applyCatalog(CloseCatalog.document(
@@ -127,7 +153,8 @@ import TallyStages
         #expect(throws: SubscriptionCommandError.self) { try terminate(at: "2026-10-05T00:00:00Z") }
         #expect(throws: SubscriptionCommandError.self) { try terminate(at: "2026-10-08T12:00:00Z") }
         // Saturday October 10th, noon.
-        #expect(try terminate(at: "2026-10-10T12:00:00Z").changed)
+        let report = try terminate(at: "2026-10-10T12:00:00Z")
+        #expect(report.changed && report.period == "2026-10-10")
         // Changing plan at a date is not supported on dated periods.
         #expect(throws: SubscriptionCommandError.self) {
             try SubscriptionTermination.changePlan(externalId: "sub", to: "weekly", at: try instant("2026-10-11T00:00:00Z"),

@@ -239,12 +239,22 @@ public struct StoredCatalog: Sendable {
         subscriptions(of: customer).filter { $0.isActive(in: period) && schedule(of: $0) == nil }
     }
 
-    /// The dated periods of `subscription` (a weekly plan, or billed on its anniversary); nil when
-    /// they are calendar months. Counted from its first start, in its customer's billing timezone.
+    /// The dated periods of `subscription`'s fixed fee (a weekly plan, or billed on its
+    /// anniversary); nil when they are calendar months. Counted from its first start, in its
+    /// customer's billing timezone.
     public func schedule(of subscription: SubscriptionRecord) -> BillingSchedule? {
-        let plan = subscription.plan.definition
-        guard plan.interval == .weekly || subscription.definition.isAnniversary else { return nil }
-        return BillingSchedule(interval: plan.interval, anniversary: subscription.definition.isAnniversary,
+        schedule(of: subscription, interval: subscription.plan.definition.interval)
+    }
+
+    /// The dated periods of `subscription`'s charges: its fee's, or anniversary months when its
+    /// plan bills the charges monthly (`bill_charges_monthly`). Nil when they are calendar months.
+    public func chargesSchedule(of subscription: SubscriptionRecord) -> BillingSchedule? {
+        schedule(of: subscription, interval: subscription.plan.definition.billChargesMonthly == true ? .monthly : subscription.plan.definition.interval)
+    }
+
+    private func schedule(of subscription: SubscriptionRecord, interval: PlanInterval) -> BillingSchedule? {
+        guard subscription.plan.definition.interval == .weekly || subscription.definition.isAnniversary else { return nil }
+        return BillingSchedule(interval: interval, anniversary: subscription.definition.isAnniversary,
                                startedAt: subscription.initialStartedAt,
                                timezone: customer(id: subscription.customerId)?.billingTimezone ?? "UTC")
     }

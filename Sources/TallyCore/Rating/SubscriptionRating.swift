@@ -145,15 +145,16 @@ public enum SubscriptionRating {
                         initialStartedAt: initialStartedAt, superseded: superseded, advance: advance)
     }
 
-    /// The fees of a subscription for one dated period (a week, an anniversary period), fixed fee and
-    /// charges together, on the invoice of its billing day.
+    /// The fees of a subscription for one dated period of its charges (a week, an anniversary
+    /// period) on the invoice of its billing day, with the fixed fee of `fee` (nil: no fee due then;
+    /// a plan billing its charges monthly bills the fee of its year with the last month).
     public static func fees(
         subscription: Subscription, plan: Plan, startedAt: UTCInstant, endingAt: UTCInstant?,
-        dated period: DatedPeriod, usage: [UsageBucket], events: [UsageEventValue] = [], metrics: [String: BillableMetric],
-        initialStartedAt: UTCInstant? = nil
+        dated period: DatedPeriod, fee: DatedPeriod?, usage: [UsageBucket], events: [UsageEventValue] = [],
+        metrics: [String: BillableMetric], initialStartedAt: UTCInstant? = nil
     ) throws(BillingError) -> (fees: [DraftFee], unpriced: [UnpricedUsage]) {
-        let due = PlanPeriod(dated: period)
-        return try fees(subscription: subscription, plan: plan, startedAt: startedAt, endingAt: endingAt, due: (due, due),
+        let due = (fee: fee.map(PlanPeriod.init(dated:)), charges: PlanPeriod(dated: period))
+        return try fees(subscription: subscription, plan: plan, startedAt: startedAt, endingAt: endingAt, due: due,
                         advanceMonth: nil, usage: usage, events: events, metrics: metrics,
                         initialStartedAt: initialStartedAt, superseded: false, advance: .none)
     }

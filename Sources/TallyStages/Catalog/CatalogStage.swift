@@ -257,10 +257,6 @@ private struct CatalogWriter {
             return ("plan_code", "plan \(JSONValue.quoted(plan.code)) is paid in advance, which is not supported yet for a "
                 + "subscription \(how) (supported: calendar-billed monthly plans)")
         }
-        if plan.billChargesMonthly == true {
-            return ("plan_code", "plan \(JSONValue.quoted(plan.code)) bills its charges monthly, which is not supported yet for "
-                + "a subscription \(how)")
-        }
         return nil
     }
 

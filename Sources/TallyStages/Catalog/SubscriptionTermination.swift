@@ -68,12 +68,15 @@ public enum SubscriptionTermination {
             try store.catalog.lockForApply()
             let catalog = try store.catalog.load()
             let (subscription, period) = try current(externalId, at: instant, catalog: catalog)
+            // A dated period ended by the termination is billed on the day it ends.
+            let last = catalog.chargesSchedule(of: subscription)?.period(containing: instant)
+                .map { DatedPeriod.label(ofDay: $0.billingDay(endingAt: instant)) } ?? period.label
             if subscription.terminatedAt == instant {
-                return SubscriptionCommandReport(externalId: externalId, at: instant, changed: false, period: period.label)
+                return SubscriptionCommandReport(externalId: externalId, at: instant, changed: false, period: last)
             }
             try checkNothingAfter(subscription, at: instant, period: period, catalog: catalog, store: store)
             try store.catalog.terminate(subscriptionId: subscription.id, at: instant)
-            return SubscriptionCommandReport(externalId: externalId, at: instant, changed: true, period: period.label)
+            return SubscriptionCommandReport(externalId: externalId, at: instant, changed: true, period: last)
         }
     }
 
@@ -142,7 +145,7 @@ public enum SubscriptionTermination {
         // day, which is after its first day.
         let live = try store.invoices.livePeriods()[subscription.customerId] ?? []
         var closed = live.filter { $0.utf8.count == 7 && $0 >= period.label }.min()
-        if let schedule = catalog.schedule(of: subscription), let dated = schedule.period(containing: instant) {
+        if let schedule = catalog.chargesSchedule(of: subscription), let dated = schedule.period(containing: instant) {
             let first = DatedPeriod.label(ofDay: dated.firstDay)
             closed = live.filter { $0.utf8.count == 10 && $0 > first }.min()
         }

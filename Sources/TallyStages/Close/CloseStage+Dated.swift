@@ -4,6 +4,8 @@ import TallyStore
 /// A customer's invoice of one billing day: the dated periods of its subscriptions (weekly plans,
 /// anniversary billing) billed that day (docs/BILLING.md, weekly plans and anniversary billing).
 struct DatedInvoice {
+    /// A subscription's period of charges billed on the day (the period of its fee too, unless its
+    /// plan bills the charges monthly).
     struct Part {
         let subscription: StoredCatalog.SubscriptionRecord
         let period: DatedPeriod
@@ -28,7 +30,7 @@ extension CloseStage {
         for customer in customers {
             var byDay: [Int: [DatedInvoice.Part]] = [:]
             for subscription in catalog.subscriptions(of: customer) {
-                guard let schedule = catalog.schedule(of: subscription) else { continue }
+                guard let schedule = catalog.chargesSchedule(of: subscription) else { continue }
                 for (period, day) in parts(of: subscription, schedule: schedule, endedBefore: limit) {
                     byDay[day, default: []].append(DatedInvoice.Part(subscription: subscription, period: period))
                 }
@@ -43,7 +45,7 @@ extension CloseStage {
     static func datedInvoice(of customer: StoredCatalog.CustomerRecord, day: Int, catalog: StoredCatalog) -> DatedInvoice? {
         var parts: [DatedInvoice.Part] = []
         for subscription in catalog.subscriptions(of: customer) {
-            guard let schedule = catalog.schedule(of: subscription) else { continue }
+            guard let schedule = catalog.chargesSchedule(of: subscription) else { continue }
             for (period, billed) in Self.parts(of: subscription, schedule: schedule, endedBefore: .latest, throughDay: day)
             where billed == day {
                 parts.append(DatedInvoice.Part(subscription: subscription, period: period))
@@ -110,12 +112,18 @@ extension CloseStage {
                             from: metric?.recurring == true ? subscription.startedAt : window.from, to: window.to,
                             filterKeys: Set(metric?.filters.map(\.key) ?? []))
                     }
+                    // The fee's period, billed with the charges' period it ends with (or the last one).
+                    let feePeriod = catalog.schedule(of: subscription)?.period(containingDay: part.period.firstDay)
+                    let ends = subscription.endingAt.map { $0 <= part.period.to } ?? false
+                    let fee = feePeriod.flatMap { $0.lastDay == part.period.lastDay || ends ? $0 : nil }
                     let rating = try SubscriptionRating.fees(
                         subscription: subscription.definition, plan: plan.definition, startedAt: subscription.startedAt,
-                        endingAt: subscription.endingAt, dated: part.period, usage: usage.usage, events: events,
+                        endingAt: subscription.endingAt, dated: part.period, fee: fee, usage: usage.usage, events: events,
                         metrics: catalog.metricDefinitions, initialStartedAt: subscription.initialStartedAt)
                     used[subscription.id] = plan
-                    billed[subscription.id] = BilledPeriod(subscriptionFrom: window.from, subscriptionTo: window.to,
+                    let feeWindow = SubscriptionRating.chargesWindow(period: PlanPeriod(dated: fee ?? part.period),
+                                                                     startedAt: subscription.startedAt, endingAt: subscription.endingAt)
+                    billed[subscription.id] = BilledPeriod(subscriptionFrom: feeWindow.from, subscriptionTo: feeWindow.to,
                                                            chargesFrom: window.from, chargesTo: window.to)
                     fees += rating.fees.map { InvoiceDraft.Line(subscriptionId: subscription.id, fee: $0) }
                     unpriced += rating.unpriced

@@ -45,7 +45,7 @@ extension IngestStage {
         while try runs.next() != nil {}  // an export without valid events: wait for the reader's end
         file.accepted = usage.totals.values.reduce(0) { $0 + $1.events }
         try store.usage.add(usage)
-        file.latePeriods = try store.usage.latePeriods(ingestId: ingestId)
+        file.latePeriods = try store.usage.latePeriods(ingestId: ingestId, datedSubscriptionIds: context.datedSubscriptionIds)
         return file
     }
 }

@@ -38,7 +38,7 @@ extension IngestStage {
             if conflicts > 0 { file.rejectedByReason[.duplicateConflict, default: 0] += conflicts }
         }
         try store.usage.addStaged()
-        file.latePeriods = try store.usage.latePeriods(ingestId: ingestId)
+        file.latePeriods = try store.usage.latePeriods(ingestId: ingestId, datedSubscriptionIds: context.datedSubscriptionIds)
         return file
     }
 }

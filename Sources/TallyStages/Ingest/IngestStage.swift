@@ -67,9 +67,14 @@ public struct IngestStage {
         let validator: EventValidator
         let subscriptionNames: [Int64: String]
         let timezones: [Int64: String]
+        /// Subscriptions billed by weeks or on their anniversary: their late events are found per
+        /// dated period (`UsageStore.latePeriods`).
+        let datedSubscriptionIds: [Int64]
 
         init(store: Store) throws {
-            let catalog = try store.catalog.load().ingestCatalog
+            let stored = try store.catalog.load()
+            datedSubscriptionIds = stored.subscriptions.filter { stored.schedule(of: $0) != nil }.map(\.id)
+            let catalog = stored.ingestCatalog
             validator = EventValidator(catalog: catalog)
             subscriptionNames = Dictionary(catalog.allSubscriptions.map { ($0.id, $0.externalId) }, uniquingKeysWith: { $1 })
             timezones = Dictionary(catalog.allSubscriptions.map { ($0.id, $0.billingTimezone) }, uniquingKeysWith: { $1 })

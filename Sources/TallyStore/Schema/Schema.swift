@@ -327,6 +327,8 @@ public enum Schema {
             -- subscription is billed for. Null on rows written before this migration.
             ALTER TABLE invoice_subscriptions ADD COLUMN subscription_from timestamptz, ADD COLUMN subscription_to timestamptz,
                 ADD COLUMN charges_from timestamptz, ADD COLUMN charges_to timestamptz;
+            -- An ingest looks up the invoices of the subscriptions its late events belong to.
+            CREATE INDEX invoice_subscriptions_subscription ON invoice_subscriptions (subscription_id);
             """),
     ]
 

@@ -92,8 +92,8 @@ public struct UsageStore {
     /// The periods already invoiced (not voided) that the usage the current ingest (`ingestId`)
     /// added falls in: its events are stored, and billed when that period is reprocessed. Calendar
     /// months are found from the rollups; dated periods (weekly plans, anniversary billing) from the
-    /// ingest's events of the subscriptions such invoices bill.
-    public func latePeriods(ingestId: Int64) throws -> [LatePeriod] {
+    /// ingest's events of `datedSubscriptionIds`, the subscriptions billed so.
+    public func latePeriods(ingestId: Int64, datedSubscriptionIds: [Int64] = []) throws -> [LatePeriod] {
         struct Row: Decodable { let customer: String; let period: String; let events: Int }
         let months = try connection.query("""
             SELECT c.external_id AS customer, i.period, sum(r.events_count) AS events
@@ -106,12 +106,11 @@ public struct UsageStore {
                 AND i.starting_subscription_id IS NULL
             GROUP BY c.external_id, i.period ORDER BY i.period, c.external_id
             """, as: Row.self)
+        guard !datedSubscriptionIds.isEmpty else { return months.map { LatePeriod(customer: $0.customer, period: $0.period, events: $0.events) } }
         struct Subscription: Decodable { let subscriptionId: Int64 }
         let dated = try connection.query("""
-            SELECT DISTINCT s.subscription_id FROM invoice_subscriptions s
-            JOIN invoices i ON i.id = s.invoice_id AND i.status <> 'voided' AND length(i.period) = 10
-            WHERE s.subscription_id IN (SELECT subscription_id FROM file_rollups) AND s.charges_from IS NOT NULL
-            """, as: Subscription.self).map(\.subscriptionId)
+            SELECT DISTINCT subscription_id FROM file_rollups WHERE subscription_id = ANY ($1::bigint[])
+            """, [datedSubscriptionIds], as: Subscription.self).map(\.subscriptionId)
         var days: [Row] = []
         if !dated.isEmpty {
             days = try connection.query("""
