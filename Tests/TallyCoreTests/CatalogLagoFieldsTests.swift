@@ -36,7 +36,7 @@ import Testing
         ("plans[0].interval", "daily", #"interval "daily" is not supported yet (supported: weekly, monthly, quarterly, semiannual, yearly)"#),
         ("plans[0].amount_currency", "SEK",
          #"amount_currency "SEK" is not supported yet (supported: USD, EUR, GBP, CHF, CAD, AUD, JPY, KRW)"#),
-        ("plans[0].tax_codes", ["vat_20"], #"tax_codes ["vat_20"] is not supported yet (supported: [])"#),
+        ("organization.tax_codes", ["vat_20"], #"tax_codes ["vat_20"] is not supported yet (supported: [])"#),
         ("plans[0].usage_thresholds", [["amount_cents": 1000]],
          #"usage_thresholds [{"amount_cents":1000}] is not supported yet (supported: [])"#),
         ("plans[0].charges[0].charge_model", "dynamic",
@@ -90,9 +90,9 @@ import Testing
         let document = spec
             .setting("plans[0].foo", to: 1)
             .setting("plans[0].charges[0].filters[0].properties.graduated_ranges", to: [])
-            .setting("taxes", to: [])
+            .setting("add_ons", to: [])
         #expect(CatalogFixtures.errors(in: document) == [
-            "taxes: unknown field \"taxes\" (known: organization, billable_metrics, plans, customers, subscriptions, wallets)",
+            "add_ons: unknown field \"add_ons\" (known: organization, taxes, billable_metrics, plans, customers, subscriptions, wallets)",
             "plans[0].charges[0].filters[0].properties.graduated_ranges: unknown field \"graduated_ranges\"",
             "plans[0].foo: unknown field \"foo\"",
         ])

@@ -70,8 +70,8 @@ import Testing
             "plans[0].minimum_commitment: must be an object (got a number)",
         ])
         #expect(CatalogFixtures.errors(
-            in: spec.setting("plans[0].minimum_commitment", to: ["amount_cents": 1000, "tax_codes": ["vat_20"]])) == [
-            #"plans[0].minimum_commitment.tax_codes: tax_codes ["vat_20"] is not supported yet (supported: [])"#,
+            in: spec.setting("plans[0].minimum_commitment", to: ["amount_cents": 1000, "tax_codes": "vat_20"])) == [
+            "plans[0].minimum_commitment.tax_codes: must be an array of strings (got a string)",
         ])
         #expect(CatalogFixtures.errors(
             in: spec.setting("plans[0].minimum_commitment", to: ["amount_cents": 1000, "commitment_kind": "max"])) == [

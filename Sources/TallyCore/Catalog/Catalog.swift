@@ -6,6 +6,7 @@ public struct Catalog: Codable, Equatable, Sendable {
     public var customers: [Customer]
     public var subscriptions: [Subscription]
     public var wallets: [Wallet]
+    public var taxes: [Tax]
 
     public init(
         organization: Organization? = nil,
@@ -13,7 +14,8 @@ public struct Catalog: Codable, Equatable, Sendable {
         plans: [Plan] = [],
         customers: [Customer] = [],
         subscriptions: [Subscription] = [],
-        wallets: [Wallet] = []
+        wallets: [Wallet] = [],
+        taxes: [Tax] = []
     ) {
         self.organization = organization
         self.billableMetrics = billableMetrics
@@ -21,5 +23,6 @@ public struct Catalog: Codable, Equatable, Sendable {
         self.customers = customers
         self.subscriptions = subscriptions
         self.wallets = wallets
+        self.taxes = taxes
     }
 }

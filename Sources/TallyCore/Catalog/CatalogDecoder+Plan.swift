@@ -15,6 +15,7 @@ extension CatalogDecoder {
         let charges = reader.elements("charges", decodeCharge)
         let hasCommitment = reader.has("minimum_commitment")
         let minimumCommitment = reader.nested("minimum_commitment", required: false, decodeMinimumCommitment)
+        let taxCodes = reader.taxCodes()
         reader.apply(.plan)
         if billChargesMonthly == true, let interval, interval != .yearly, interval != .semiannual {
             reader.fail("bill_charges_monthly", "applies to yearly and semiannual plans only, as in Lago (interval is \(interval.rawValue))")
@@ -30,21 +31,23 @@ extension CatalogDecoder {
             reader.fail("pay_in_advance", "true is not supported yet on a \(interval.rawValue) plan (supported: monthly plans)")
         }
         guard let code, let name, let amountCents, let currency, let interval, let payInAdvance, !trialPeriod.isInvalid,
-              minimumCommitment != nil || !hasCommitment, let billChargesMonthly
+              minimumCommitment != nil || !hasCommitment, let billChargesMonthly, !taxCodes.isInvalid
         else { return nil }
         return Plan(
             code: code, name: name, description: description, amountCents: amountCents, currency: currency,
             interval: interval, billChargesMonthly: billChargesMonthly, payInAdvance: payInAdvance,
-            trialPeriod: trialPeriod.value == .zero ? nil : trialPeriod.value, charges: charges.map(\.value), minimumCommitment: minimumCommitment)
+            trialPeriod: trialPeriod.value == .zero ? nil : trialPeriod.value, charges: charges.map(\.value), minimumCommitment: minimumCommitment,
+            taxCodes: taxCodes.value)
     }
 
     /// Lago's `minimum_commitment` object: `amount_cents` and an optional `invoice_display_name`.
     private static func decodeMinimumCommitment(_ reader: inout CatalogObjectReader) -> MinimumCommitment? {
         let amountCents = reader.integer("amount_cents", in: BillingLimits.minimumAmountCents)
         let invoiceDisplayName = reader.optionalString("invoice_display_name")
+        let taxCodes = reader.taxCodes()
         reader.apply(.minimumCommitment)
-        guard let amountCents else { return nil }
-        return MinimumCommitment(amountCents: amountCents, invoiceDisplayName: invoiceDisplayName)
+        guard let amountCents, !taxCodes.isInvalid else { return nil }
+        return MinimumCommitment(amountCents: amountCents, invoiceDisplayName: invoiceDisplayName, taxCodes: taxCodes.value)
     }
 
     private static func decodeCharge(_ reader: inout CatalogObjectReader) -> Charge? {
@@ -60,12 +63,13 @@ extension CatalogDecoder {
         }
         let filters = reader.elements("filters") { decodeChargeFilter(&$0, model: chargeModel) }
         let minAmountCents = reader.integer("min_amount_cents", in: BillingLimits.minimumAmountCents, default: 0)
+        let taxCodes = reader.taxCodes()
         reader.apply(.charge)
         reportFiltersWithSameConditions(filters, at: reader.path(of: "filters"), log: reader.log)
-        guard let metricCode, let chargeModel, let minAmountCents else { return nil }
+        guard let metricCode, let chargeModel, let minAmountCents, !taxCodes.isInvalid else { return nil }
         return Charge(
             billableMetricCode: metricCode, chargeModel: chargeModel, invoiceDisplayName: invoiceDisplayName,
-            properties: properties, filters: filters.map(\.value), minAmountCents: minAmountCents)
+            properties: properties, filters: filters.map(\.value), minAmountCents: minAmountCents, taxCodes: taxCodes.value)
     }
 
     /// The metric's code, from `billable_metric_code` or from `billable_metric_id` holding the code.

@@ -5,7 +5,7 @@
 /// Cross-references between objects are checked separately, by `CatalogValidator`.
 public enum CatalogDecoder {
     /// The sections a catalog document may have.
-    public static let sectionKeys = ["organization", "billable_metrics", "plans", "customers", "subscriptions", "wallets"]
+    public static let sectionKeys = ["organization", "taxes", "billable_metrics", "plans", "customers", "subscriptions", "wallets"]
 
     /// Decodes `document`, read from `file` (named in every error). `storedPlans` (by code) are the
     /// plans a subscription's `plan_overrides` may override when the file does not define its plan:
@@ -84,7 +84,11 @@ public enum CatalogDecoder {
                     else { return nil }
                     return "wallet \(name) of customer \(customer)"
                 },
-                decodeWallet)
+                decodeWallet),
+            taxes: decodeSection(
+                root, "taxes", wrapper: "tax", log: log,
+                identity: .init(field: "code") { quotedString($0["code"]).map { "tax code \($0)" } },
+                decodeTax)
         )
     }
 

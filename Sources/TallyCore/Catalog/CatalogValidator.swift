@@ -9,6 +9,7 @@ public enum CatalogValidator {
         check.checkCharges()
         check.checkSubscriptions()
         check.checkWallets()
+        check.checkTaxCodes()
         return check.errors
     }
 }
@@ -22,6 +23,7 @@ private struct ReferenceCheck {
     let planCurrencies: [String: String]
     let storedPlanCodes: Set<String>
     let customerCurrencies: [String: String?]
+    let taxCodes: Set<String>
     private(set) var errors: [CatalogError] = []
 
     private static let notFound = "(neither in this file nor in the database)"
@@ -37,6 +39,24 @@ private struct ReferenceCheck {
         var customerCurrencies = stored.customerCurrencies
         for customer in catalog.customers { customerCurrencies[customer.externalId] = .some(customer.currency) }
         self.customerCurrencies = customerCurrencies
+        taxCodes = stored.taxCodes.union(catalog.taxes.map(\.code))
+    }
+
+    /// Every `tax_codes` names a tax of the file or the database.
+    mutating func checkTaxCodes() {
+        func check(_ codes: [String]?, at path: String) {
+            for (index, code) in (codes ?? []).enumerated() where !taxCodes.contains(code) {
+                fail(CatalogPath.element(CatalogPath.member(path, "tax_codes"), index),
+                     "tax \(CatalogPath.quoted(code)) does not exist \(Self.notFound): define it under taxes")
+            }
+        }
+        for (index, customer) in catalog.customers.enumerated() { check(customer.taxCodes, at: "customers[\(index)]") }
+        for (planIndex, plan) in catalog.plans.enumerated() {
+            let path = "plans[\(planIndex)]"
+            check(plan.taxCodes, at: path)
+            check(plan.minimumCommitment?.taxCodes, at: CatalogPath.member(path, "minimum_commitment"))
+            for (chargeIndex, charge) in plan.charges.enumerated() { check(charge.taxCodes, at: "\(path).charges[\(chargeIndex)]") }
+        }
     }
 
     private mutating func fail(_ path: String, _ message: String) {

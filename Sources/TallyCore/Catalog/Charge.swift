@@ -11,6 +11,8 @@ public struct Charge: Codable, Equatable, Sendable {
     /// Lago's `min_amount_cents`: the least the charge bills per full period, in the currency's minor
     /// unit, topped up by a true-up fee (docs/BILLING.md, spending minimum); nil for none (0 is stored as nil).
     public var minAmountCents: Int64?
+    /// Lago's `tax_codes` of the charge's fees; nil: the plan's.
+    public var taxCodes: [String]?
 
     public init(
         billableMetricCode: String,
@@ -18,7 +20,8 @@ public struct Charge: Codable, Equatable, Sendable {
         invoiceDisplayName: String? = nil,
         properties: ChargeProperties? = nil,
         filters: [ChargeFilter] = [],
-        minAmountCents: Int64? = nil
+        minAmountCents: Int64? = nil,
+        taxCodes: [String]? = nil
     ) {
         self.billableMetricCode = billableMetricCode
         self.chargeModel = chargeModel
@@ -26,6 +29,7 @@ public struct Charge: Codable, Equatable, Sendable {
         self.properties = properties
         self.filters = filters
         self.minAmountCents = minAmountCents == 0 ? nil : minAmountCents
+        self.taxCodes = taxCodes
     }
 }
 

@@ -7,18 +7,22 @@ public struct Customer: Codable, Equatable, Sendable {
     public var currency: String?
     /// IANA timezone for the customer's billing periods; nil falls back to the organization's.
     public var timezone: String?
+    /// Lago's `tax_codes`: the taxes of its fees whose charge and plan name none (docs/BILLING.md, taxes).
+    public var taxCodes: [String]?
 
     public init(
         externalId: String,
         name: String? = nil,
         email: String? = nil,
         currency: String? = nil,
-        timezone: String? = nil
+        timezone: String? = nil,
+        taxCodes: [String]? = nil
     ) {
         self.externalId = externalId
         self.name = name
         self.email = email
         self.currency = currency
         self.timezone = timezone
+        self.taxCodes = taxCodes
     }
 }

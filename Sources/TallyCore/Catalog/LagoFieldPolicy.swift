@@ -31,6 +31,12 @@ struct LagoFieldPolicy: Sendable {
         unsupported: [.init("invoice_grace_period", neutral: .zero)]
     )
 
+    static let tax = LagoFieldPolicy(
+        descriptive: ["lago_id", "created_at", "add_ons_count", "customers_count", "plans_count", "charges_count",
+                      "commitments_count", "auto_generated"],
+        unsupported: []
+    )
+
     static let billableMetric = LagoFieldPolicy(
         descriptive: ["lago_id", "created_at", "active_subscriptions_count", "draft_invoices_count", "plans_count"],
         unsupported: [
@@ -47,7 +53,6 @@ struct LagoFieldPolicy: Sendable {
             .init("usage_thresholds", neutral: .emptyList),
             .init("fixed_charges", neutral: .emptyList),
             .init("taxes", neutral: .emptyList),
-            .init("tax_codes", neutral: .emptyList),
         ]
     )
 
@@ -56,7 +61,6 @@ struct LagoFieldPolicy: Sendable {
         descriptive: ["lago_id", "plan_code", "interval", "commitment_type", "created_at", "updated_at"],
         unsupported: [
             .init("taxes", neutral: .emptyList),
-            .init("tax_codes", neutral: .emptyList),
         ]
     )
 
@@ -69,7 +73,6 @@ struct LagoFieldPolicy: Sendable {
             .init("regroup_paid_fees", neutral: .null),
             .init("applied_pricing_unit", neutral: .null),
             .init("taxes", neutral: .emptyList),
-            .init("tax_codes", neutral: .emptyList),
         ]
     )
 
@@ -100,7 +103,6 @@ struct LagoFieldPolicy: Sendable {
             .init("finalize_zero_amount_invoice", neutral: .oneOf(["inherit", "finalize"])),
             .init("account_type", neutral: .oneOf(["customer"])),
             .init("taxes", neutral: .emptyList),
-            .init("tax_codes", neutral: .emptyList),
         ]
     )
 

@@ -21,6 +21,8 @@ public struct Plan: Codable, Equatable, Sendable {
     /// Lago's `minimum_commitment`: what the subscription pays at least per period (docs/BILLING.md,
     /// minimum commitment); nil for none.
     public var minimumCommitment: MinimumCommitment?
+    /// Lago's `tax_codes`: the taxes of its fees whose charge (or commitment) names none.
+    public var taxCodes: [String]?
 
     public init(
         code: String,
@@ -33,7 +35,8 @@ public struct Plan: Codable, Equatable, Sendable {
         payInAdvance: Bool = false,
         trialPeriod: ExactDecimal? = nil,
         charges: [Charge] = [],
-        minimumCommitment: MinimumCommitment? = nil
+        minimumCommitment: MinimumCommitment? = nil,
+        taxCodes: [String]? = nil
     ) {
         self.code = code
         self.name = name
@@ -46,6 +49,7 @@ public struct Plan: Codable, Equatable, Sendable {
         self.trialPeriod = trialPeriod
         self.charges = charges
         self.minimumCommitment = minimumCommitment
+        self.taxCodes = taxCodes
     }
 }
 
@@ -55,10 +59,13 @@ public struct MinimumCommitment: Codable, Equatable, Sendable {
     /// The commitment of a full period, in the currency's minor unit.
     public var amountCents: Int64
     public var invoiceDisplayName: String?
+    /// Lago's `tax_codes` of the commitment fee.
+    public var taxCodes: [String]?
 
-    public init(amountCents: Int64, invoiceDisplayName: String? = nil) {
+    public init(amountCents: Int64, invoiceDisplayName: String? = nil, taxCodes: [String]? = nil) {
         self.amountCents = amountCents
         self.invoiceDisplayName = invoiceDisplayName
+        self.taxCodes = taxCodes
     }
 
     /// Lago's `Commitment#invoice_name`: the display name, else "Minimum commitment".

@@ -159,6 +159,8 @@ public struct StoredCatalog: Sendable {
     /// In creation order.
     public let subscriptions: [SubscriptionRecord]
     public let wallets: [WalletRecord]
+    /// By code.
+    public let taxes: [String: TaxRecord]
 
     private let customerIndex: [Int64: Int]
     private let subscriptionIndex: [Int64: Int]
@@ -168,9 +170,10 @@ public struct StoredCatalog: Sendable {
     public init(
         organization: Organization?, metrics: [Metric], plans: [PlanRecord],
         customers: [(id: Int64, lagoId: String, sequentialId: Int, definition: Customer, createdAt: UTCInstant, updatedAt: UTCInstant)],
-        subscriptions: [SubscriptionRow], wallets: [WalletRecord]
+        subscriptions: [SubscriptionRow], wallets: [WalletRecord], taxes: [TaxRecord] = []
     ) throws(Inconsistency) {
         self.organization = organization
+        self.taxes = Dictionary(taxes.map { ($0.definition.code, $0) }, uniquingKeysWith: { $1 })
         self.metrics = Dictionary(metrics.map { ($0.definition.code, $0) }, uniquingKeysWith: { $1 })
         metricDefinitions = self.metrics.mapValues(\.definition)
         self.plans = Dictionary(plans.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
@@ -205,6 +208,17 @@ public struct StoredCatalog: Sendable {
         subscriptionIndex = Dictionary(records.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { $1 })
         subscriptionsOfCustomer = Dictionary(grouping: records.indices, by: { records[$0].customerId })
         self.wallets = wallets
+    }
+
+    /// A stored tax and its Lago id.
+    public struct TaxRecord: Sendable {
+        public let lagoId: String
+        public let definition: Tax
+
+        public init(lagoId: String, definition: Tax) {
+            self.lagoId = lagoId
+            self.definition = definition
+        }
     }
 
     /// The timezone a customer's billing periods are counted in: its own, else the organization's,
@@ -285,6 +299,7 @@ public struct StoredCatalog: Sendable {
         StoredCatalogNames(
             metrics: metricDefinitions,
             planCodes: Set(plans.values.map(\.definition.code)),
+            taxCodes: Set(taxes.keys),
             customerCurrencies: Dictionary(customers.map { ($0.externalId, $0.definition.currency) }, uniquingKeysWith: { $1 }))
     }
 }

@@ -41,7 +41,7 @@ public struct LagoInvoiceDocument: Sendable {
             ("net_payment_term", 0), ("invoice_type", "subscription"), ("version_number", 4),
             ("status", .string(header.status.rawValue)), ("payment_status", .string(header.paymentStatus.rawValue)),
             ("currency", .string(header.currency)),
-            ("fees_amount_cents", cents(header.feesAmountCents)), ("coupons_amount_cents", 0),
+            ("fees_amount_cents", cents(header.feesAmountCents)), ("coupons_amount_cents", cents(header.couponsAmountCents)),
             ("taxes_amount_cents", cents(header.taxesAmountCents)),
             ("credit_notes_amount_cents", 0), ("progressive_billing_credit_amount_cents", 0),
             ("sub_total_excluding_taxes_amount_cents", cents(header.subTotalExcludingTaxesAmountCents)),
@@ -60,9 +60,14 @@ public struct LagoInvoiceDocument: Sendable {
             })),
             ("fees", .array(invoice.fees.enumerated().map { index, fee in
                 Self.fee(fee, invoice: header, customer: customer, externalSubscriptionId: externalIds[fee.subscriptionId] ?? "",
-                         trueUp: Self.trueUpLink(of: index, in: invoice.fees))
+                         trueUp: Self.trueUpLink(of: index, in: invoice.fees), catalog: catalog)
             })),
-            ("credits", []), ("applied_taxes", []),
+            ("credits", []),
+            ("applied_taxes", .array(header.appliedTaxes.map { applied in
+                Self.appliedTax(applied, owner: header.lagoId, catalog: catalog, currency: header.currency, createdAt: header.createdAt,
+                                extra: [("lago_invoice_id", .string(header.lagoId)),
+                                        ("fees_amount_cents", cents(applied.baseAmount.rounded(scale: 0, .halfAwayFromZero).int64Value ?? 0))])
+            })),
             ("billing_periods", .array(subscriptions.compactMap { subscription in
                 invoice.billed[subscription.id].map { Self.billingPeriod($0, of: subscription) }
             })),
@@ -143,7 +148,7 @@ public struct LagoInvoiceDocument: Sendable {
 
     private static func fee(
         _ fee: InvoiceRecord.Fee, invoice: InvoiceRecord.Header, customer: StoredCatalog.CustomerRecord,
-        externalSubscriptionId: String, trueUp: (fee: String?, parent: String?)
+        externalSubscriptionId: String, trueUp: (fee: String?, parent: String?), catalog: StoredCatalog
     ) -> JSONValue {
         let item = JSONValue.object(JSONObject([
             ("type", .string(itemType(fee.kind))), ("code", .string(fee.itemCode)), ("name", .string(fee.itemName)),
@@ -160,14 +165,39 @@ public struct LagoInvoiceDocument: Sendable {
             ("lago_customer_id", .string(customer.lagoId)), ("external_customer_id", .string(customer.externalId)),
             ("amount_cents", amount), ("amount_currency", .string(invoice.currency)),
             ("precise_amount", .string(fee.preciseAmount.description)),
-            ("taxes_amount_cents", 0), ("taxes_rate", 0),
-            ("total_amount_cents", amount), ("total_amount_currency", .string(invoice.currency)),
+            ("taxes_amount_cents", .number(String(fee.taxes.amountCents))), ("taxes_rate", .number(fee.taxes.rate.description)),
+            ("total_amount_cents", .number(String(fee.amountCents &+ fee.taxes.amountCents))),
+            ("total_amount_currency", .string(invoice.currency)),
             ("units", .string(fee.units.description)), ("events_count", .number(String(fee.eventsCount))),
             ("precise_unit_amount", .string((fee.preciseUnitAmount ?? .zero).description)),
             ("amount_details", (fee.amountDetails ?? .empty).json),
             ("pay_in_advance", .bool(invoice.billsInAdvance(fee))), ("invoiceable", true),
             ("from_date", .string(fee.from.wholeSecondsDescription)), ("to_date", .string(fee.to.wholeSecondsDescription)),
             ("item", item),
+            ("applied_taxes", .array(fee.taxes.applied.map { applied in
+                appliedTax(applied, owner: fee.lagoId, catalog: catalog, currency: invoice.currency, createdAt: invoice.createdAt,
+                           extra: [("lago_fee_id", .string(fee.lagoId))])
+            })),
         ]))
+    }
+
+    /// One of Lago's `applied_taxes`, of a fee or an invoice (`owner`, its Lago id). Its own id is
+    /// derived from the owner's and the tax code, so it stays the same from file to file.
+    private static func appliedTax(
+        _ applied: AppliedTax, owner: String, catalog: StoredCatalog, currency: String, createdAt: UTCInstant,
+        extra: [(String, JSONValue)]
+    ) -> JSONValue {
+        var digest = SHA256()
+        digest.update(Array("\(owner):\(applied.tax.code)".utf8))
+        let hex = Array(digest.hexDigest().prefix(32))
+        let id = [hex[0..<8], hex[8..<12], hex[12..<16], hex[16..<20], hex[20..<32]].map { String($0) }.joined(separator: "-")
+        return .object(JSONObject([
+            ("lago_id", .string(id)), ("lago_tax_id", catalog.taxes[applied.tax.code].map { .string($0.lagoId) } ?? .null),
+            ("tax_name", .string(applied.tax.name)), ("tax_code", .string(applied.tax.code)),
+            ("tax_rate", .number(applied.tax.rate.description)),
+            ("tax_description", applied.tax.description.map(JSONValue.string) ?? .null),
+            ("amount_cents", .number(String(applied.amountCents))), ("amount_currency", .string(currency)),
+            ("created_at", .string(createdAt.wholeSecondsDescription)),
+        ] + extra))
     }
 }

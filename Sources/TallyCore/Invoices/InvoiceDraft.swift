@@ -4,6 +4,8 @@ public struct InvoiceDraft: Sendable {
     public struct Line: Sendable {
         public let subscriptionId: Int64
         public let fee: DraftFee
+        /// The taxes it is taxed with (`InvoiceDraft.withTaxes`); none until resolved.
+        public var taxes: [Tax] = []
 
         public init(subscriptionId: Int64, fee: DraftFee) {
             self.subscriptionId = subscriptionId
@@ -22,7 +24,7 @@ public struct InvoiceDraft: Sendable {
     public let from: UTCInstant
     public let to: UTCInstant
     public let currency: String
-    public let fees: [Line]
+    public internal(set) var fees: [Line]
     /// The plan each subscription was rated with, by subscription id: what the invoice records, and
     /// what a reprocess rates with again.
     public let plans: [Int64: RatingPlan]
@@ -76,12 +78,40 @@ public struct InvoiceDraft: Sendable {
     /// Whether it bills dated periods (`YYYY-MM-DD` label) rather than a calendar month.
     public var isDated: Bool { label.utf8.count == 10 }
 
-    /// The wallet debits this invoice takes from `wallets` and the totals they leave.
-    public func settle(against wallets: [WalletBalance]) throws(BillingError) -> (debits: [WalletDebit], totals: InvoiceTotals) {
+    /// The same draft with each fee's taxes, by Lago's precedence (docs/BILLING.md, taxes): the
+    /// charge's `tax_codes` (for its fees and true-up), the minimum commitment's (for its fee), the
+    /// plan's, the customer's, else the taxes `applied_to_organization`.
+    public func withTaxes(from catalog: StoredCatalog) -> InvoiceDraft {
+        let defaults = catalog.taxes.values.map(\.definition).filter(\.appliedToOrganization).sorted { $0.code < $1.code }
+        var draft = self
+        for index in draft.fees.indices {
+            let line = draft.fees[index]
+            let plan = plans[line.subscriptionId]?.definition ?? catalog.subscription(id: line.subscriptionId)?.ratedPlan
+            let chain: [[String]?] = [
+                line.fee.taxCodes,
+                line.fee.kind == .commitment ? plan?.minimumCommitment?.taxCodes : nil,
+                plan?.taxCodes,
+                customer.definition.taxCodes,
+            ]
+            if let codes = chain.lazy.compactMap({ $0 }).first(where: { !$0.isEmpty }) {
+                draft.fees[index].taxes = codes.compactMap { catalog.taxes[$0]?.definition }
+            } else {
+                draft.fees[index].taxes = defaults
+            }
+        }
+        return draft
+    }
+
+    /// How the invoice is settled, in Lago's order (docs/BILLING.md, invoice totals): its fees, the
+    /// taxes on each, then the wallet debits taken from `wallets` on the total including taxes.
+    public func settle(against wallets: [WalletBalance]) throws(BillingError) -> Settlement {
         let feeAmounts = fees.map(\.fee.amountCents)
-        let debits = try WalletLedger.debits(
-            invoiceTotalCents: try Int64.sum(feeAmounts, "the sum of the fees"), currency: currency, wallets: wallets)
-        return (debits, try InvoiceTotals(feeAmountsCents: feeAmounts, debits: debits))
+        let taxes = try InvoiceTaxes.apply(fees.map { (ExactDecimal(significand: Int128($0.fee.amountCents), scale: 0), $0.taxes) })
+        let subTotal = try Int64.sum(feeAmounts + [taxes.amountCents], "the sum of the fees and taxes")
+        let debits = try WalletLedger.debits(invoiceTotalCents: subTotal, currency: currency, wallets: wallets)
+        return Settlement(
+            debits: debits, feeCoupons: fees.map { _ in .zero }, feeTaxes: taxes.fees, appliedTaxes: taxes.invoice,
+            totals: try InvoiceTotals(feeAmountsCents: feeAmounts, taxesAmountCents: taxes.amountCents, debits: debits))
     }
 
     /// Rates `customer`'s `period` with the current catalog from its subscriptions' usage buckets
@@ -127,8 +157,20 @@ public struct InvoiceDraft: Sendable {
         let currency = customer.definition.currency ?? (used[first.id] ?? first.currentRatingPlan).definition.currency
         var draft = InvoiceDraft(customer: customer, period: period, currency: currency, fees: fees, plans: used)
         draft.billed = billed
-        return RatedDraft(draft: draft, unpriced: unpriced)
+        return RatedDraft(draft: draft.withTaxes(from: catalog), unpriced: unpriced)
     }
+}
+
+/// What settling a draft comes to (`InvoiceDraft.settle`).
+public struct Settlement: Sendable {
+    public let debits: [WalletDebit]
+    /// Each fee's share of the coupons, in minor units (exact, 5 decimals), in fee order.
+    public let feeCoupons: [ExactDecimal]
+    /// Each fee's taxes, in fee order.
+    public let feeTaxes: [FeeTaxes]
+    /// The invoice's taxes, one per tax, in code order.
+    public let appliedTaxes: [AppliedTax]
+    public let totals: InvoiceTotals
 }
 
 /// A draft with the usage it billed at price 0, for the run's warnings.

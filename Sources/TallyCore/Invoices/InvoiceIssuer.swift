@@ -18,14 +18,14 @@ public struct InvoiceIssuer: Sendable {
     /// nothing, when its settlement has no exact value.
     public mutating func issue(_ draft: InvoiceDraft) throws(BillingError) -> IssuedDraft {
         let customer = draft.customer
-        let (debits, totals) = try draft.settle(against: wallets[customer.id] ?? [])
+        let settlement = try draft.settle(against: wallets[customer.id] ?? [])
         var left: [WalletBalance] = []
-        for wallet in wallets[customer.id] ?? [] { left.append(try wallet.after(debits)) }
+        for wallet in wallets[customer.id] ?? [] { left.append(try wallet.after(settlement.debits)) }
         wallets[customer.id] = left
         let sequence = (lastSequences[customer.id] ?? 0) + 1
         lastSequences[customer.id] = sequence
         let number = InvoiceNumber.format(prefix: prefix, customerSequence: customer.sequentialId, invoiceSequence: sequence)
-        return IssuedDraft(draft: draft, sequentialId: sequence, number: number, debits: debits, totals: totals)
+        return IssuedDraft(draft: draft, sequentialId: sequence, number: number, settlement: settlement)
     }
 }
 
@@ -36,8 +36,10 @@ public struct IssuedDraft: Sendable {
     /// The invoice's sequence among its customer's invoices, 1 first.
     public let sequentialId: Int
     public let number: String
-    public let debits: [WalletDebit]
-    public let totals: InvoiceTotals
+    public let settlement: Settlement
+
+    public var debits: [WalletDebit] { settlement.debits }
+    public var totals: InvoiceTotals { settlement.totals }
 
     /// `succeeded` when nothing is left to pay, else `pending`.
     public var paymentStatus: PaymentStatus { totals.totalAmountCents == 0 ? .succeeded : .pending }
@@ -46,7 +48,8 @@ public struct IssuedDraft: Sendable {
         IssuedInvoice(
             number: number, customer: draft.customer.externalId, period: draft.label, currency: draft.currency,
             feesAmountCents: totals.feesAmountCents, prepaidCreditAmountCents: totals.prepaidCreditAmountCents,
-            totalAmountCents: totals.totalAmountCents, feeCount: draft.fees.count, isStart: draft.startingSubscriptionId != nil)
+            totalAmountCents: totals.totalAmountCents, feeCount: draft.fees.count, isStart: draft.startingSubscriptionId != nil,
+            couponsAmountCents: totals.couponsAmountCents, taxesAmountCents: totals.taxesAmountCents)
     }
 }
 
@@ -62,10 +65,15 @@ public struct IssuedInvoice: Sendable, Equatable {
     public let feeCount: Int
     /// A pay-in-advance subscription's start invoice rather than a period invoice.
     public let isStart: Bool
+    public let couponsAmountCents: Int64
+    public let taxesAmountCents: Int64
 
     public init(number: String, customer: String, period: String, currency: String, feesAmountCents: Int64,
-                prepaidCreditAmountCents: Int64, totalAmountCents: Int64, feeCount: Int, isStart: Bool = false) {
+                prepaidCreditAmountCents: Int64, totalAmountCents: Int64, feeCount: Int, isStart: Bool = false,
+                couponsAmountCents: Int64 = 0, taxesAmountCents: Int64 = 0) {
         self.isStart = isStart
+        self.couponsAmountCents = couponsAmountCents
+        self.taxesAmountCents = taxesAmountCents
         self.number = number
         self.customer = customer
         self.period = period

@@ -21,6 +21,10 @@ public struct InvoiceRecord: Sendable {
         /// Lago's `precise_unit_amount` and `amount_details`; nil for fees stored before Tally kept them.
         public let preciseUnitAmount: ExactDecimal?
         public let amountDetails: AmountDetails?
+        /// Its share of the invoice's coupons, minor units (exact).
+        public var preciseCouponsAmount: ExactDecimal = .zero
+        /// Its taxes as applied.
+        public var taxes: FeeTaxes = .none
 
         public init(
             lagoId: String, subscriptionId: Int64, kind: DraftFee.Kind, itemCode: String, itemName: String,
@@ -86,6 +90,10 @@ public struct InvoiceRecord: Sendable {
         public let periodTo: UTCInstant?
         /// The subscription (store id) a start invoice bills in advance; nil for a period invoice.
         public let startingSubscriptionId: Int64?
+        /// Lago's `coupons_amount_cents`.
+        public var couponsAmountCents: Int64 = 0
+        /// The invoice's taxes, one per tax, as applied.
+        public var appliedTaxes: [AppliedTax] = []
 
         public init(
             id: Int64, lagoId: String, sequentialId: Int, number: String, customerId: Int64, period: String,

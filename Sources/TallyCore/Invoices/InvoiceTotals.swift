@@ -2,7 +2,9 @@
 public struct InvoiceTotals: Equatable, Sendable {
     /// Σ of the fees' `amount_cents`.
     public let feesAmountCents: Int64
-    /// Taxes are not modelled yet: always 0.
+    /// The coupons applied, before taxes (Lago's `coupons_amount_cents`).
+    public let couponsAmountCents: Int64
+    /// The invoice's taxes, rounded once (`InvoiceTaxes`).
     public let taxesAmountCents: Int64
     public let subTotalExcludingTaxesAmountCents: Int64
     public let subTotalIncludingTaxesAmountCents: Int64
@@ -16,14 +18,19 @@ public struct InvoiceTotals: Equatable, Sendable {
     /// Equal to the total: nothing is paid before an invoice is issued.
     public var totalDueAmountCents: Int64 { totalAmountCents }
 
-    /// Totals of an invoice holding fees of `feeAmountsCents`, paid in part by `debits`
-    /// (from `WalletLedger.debits`, computed on the sub-total including taxes). Throws when a sum
-    /// exceeds 64-bit minor units.
-    public init(feeAmountsCents: [Int64], debits: [WalletDebit]) throws(BillingError) {
+    /// Totals of an invoice holding fees of `feeAmountsCents`, less `couponsAmountCents`, taxed `taxesAmountCents`, paid in part
+    /// by `debits` (from `WalletLedger.debits`, computed on the sub-total including taxes). Throws
+    /// when a sum exceeds 64-bit minor units.
+    public init(
+        feeAmountsCents: [Int64], couponsAmountCents: Int64 = 0, taxesAmountCents: Int64 = 0, debits: [WalletDebit]
+    ) throws(BillingError) {
         feesAmountCents = try Int64.sum(feeAmountsCents, "the sum of the fees")
-        taxesAmountCents = 0
-        subTotalExcludingTaxesAmountCents = feesAmountCents
-        subTotalIncludingTaxesAmountCents = subTotalExcludingTaxesAmountCents + taxesAmountCents
+        self.couponsAmountCents = couponsAmountCents
+        self.taxesAmountCents = taxesAmountCents
+        // Coupons never exceed the fees they discount (`InvoiceCoupons`).
+        subTotalExcludingTaxesAmountCents = feesAmountCents - min(couponsAmountCents, feesAmountCents)
+        subTotalIncludingTaxesAmountCents = try Int64.sum([subTotalExcludingTaxesAmountCents, taxesAmountCents],
+                                                          "the sub-total including taxes")
         prepaidGrantedCreditAmountCents = try Int64.sum(debits.map(\.grantedAmountCents), "the granted credits applied")
         prepaidPurchasedCreditAmountCents = try Int64.sum(debits.map(\.purchasedAmountCents), "the purchased credits applied")
         prepaidCreditAmountCents = try Int64.sum([prepaidGrantedCreditAmountCents, prepaidPurchasedCreditAmountCents],

@@ -49,6 +49,9 @@ public enum BillingLimits {
 
     /// A wallet's `rate_amount`, the value of one credit.
     public static let rate = Digits(integerDigits: 9, fractionDigits: 12)
+
+    /// A tax's `rate`, a percentage.
+    public static let taxRate = Digits(integerDigits: 3, fractionDigits: 6)
 }
 
 extension ExactDecimal {

@@ -27,6 +27,9 @@ public struct DraftFee: Equatable, Sendable {
     /// Lago's `precise_unit_amount` and `amount_details` (the charge model's breakdown).
     public let preciseUnitAmount: ExactDecimal
     public let amountDetails: AmountDetails
+    /// A charge's own `tax_codes` (its fees and its true-up's); nil for other fees, and for a charge
+    /// naming none: the invoice resolves those (`InvoiceDraft.withTaxes`).
+    public var taxCodes: [String]? = nil
 }
 
 /// Usage billed at price 0 because it fell into a default bucket without properties (docs/BILLING.md,
@@ -188,7 +191,7 @@ public enum SubscriptionRating {
             var trueUp: DraftFee?
             for (index, rated) in slots.enumerated() {
                 let filter = index < charge.filters.count ? charge.filters[index] : nil
-                let fee = DraftFee(
+                var fee = DraftFee(
                     kind: .charge, externalSubscriptionId: subscription.externalId,
                     itemCode: charge.billableMetricCode, itemName: metric.name,
                     invoiceDisplayName: charge.invoiceDisplayName ?? metric.name,
@@ -196,6 +199,7 @@ public enum SubscriptionRating {
                     units: rated.units, eventsCount: rated.eventsCount, preciseAmount: rated.preciseAmount,
                     amountCents: rated.amountCents, unpriced: rated.unpriced, from: from, to: to,
                     preciseUnitAmount: rated.preciseUnitAmount, amountDetails: rated.amountDetails)
+                fee.taxCodes = charge.taxCodes
                 if filter == nil {
                     trueUp = try Self.trueUp(of: charge, slots: slots, parent: fee, period: period, currency: plan.currency,
                                              endDayBilledByNext: superseded && endingAt.map { $0 <= period.to } == true)
@@ -204,7 +208,10 @@ public enum SubscriptionRating {
                 if rated.units == .zero, rated.amountCents == 0, rated.eventsCount == 0, trueUp == nil { continue }
                 fees.append(fee)
             }
-            if let trueUp { fees.append(trueUp) }
+            if var trueUp {
+                trueUp.taxCodes = charge.taxCodes
+                fees.append(trueUp)
+            }
         }
 
         guard let period = due.fee else { return (fees, unpriced) }

@@ -124,6 +124,9 @@ private struct CatalogWriter {
         if let organization = catalog.organization {
             report.record(try catalogStore.save(organization), "organization \(organization.name)")
         }
+        for tax in catalog.taxes {
+            report.record(try catalogStore.save(tax), "tax \(tax.code)")
+        }
         for (index, metric) in catalog.billableMetrics.enumerated() {
             if let old = stored.metrics[metric.code]?.definition {
                 if old.filters.map(\.key) != metric.filters.map(\.key) || old.aggregationType != metric.aggregationType {

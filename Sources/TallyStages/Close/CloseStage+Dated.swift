@@ -134,7 +134,7 @@ extension CloseStage {
                 let to = billed.values.map(\.subscriptionTo).max() ?? first.period.to
                 let draft = try InvoiceDraft(customer: invoice.customer, billingDay: invoice.day, from: from, to: to, currency: currency,
                                              fees: fees, plans: used, billed: billed)
-                rated.append(RatedDraft(draft: draft, unpriced: unpriced))
+                rated.append(RatedDraft(draft: draft.withTaxes(from: catalog), unpriced: unpriced))
             } catch let error as BillingError {
                 notIssued.append(NotIssued(customer: invoice.customer.externalId, period: invoice.label, reason: error.description))
             }

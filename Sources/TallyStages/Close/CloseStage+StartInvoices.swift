@@ -26,7 +26,7 @@ extension CloseStage {
         var drafts: [InvoiceDraft] = []
         for (customer, subscription) in due {
             do {
-                if let draft = try StartInvoice.draft(subscription, customer: customer) { drafts.append(draft) }
+                if let draft = try StartInvoice.draft(subscription, customer: customer) { drafts.append(draft.withTaxes(from: catalog)) }
             } catch {
                 summary.notIssued.append(NotIssued(customer: customer.externalId, period: "start of \(subscription.externalId)",
                                                    reason: error.description))

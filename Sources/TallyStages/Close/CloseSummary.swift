@@ -45,6 +45,8 @@ public struct CloseSummary: Sendable {
                     "period": .string(invoice.period), "kind": .string(invoice.isStart ? "start" : "period"),
                     "currency": .string(invoice.currency),
                     "fees_amount_cents": .number(String(invoice.feesAmountCents)),
+                    "coupons_amount_cents": .number(String(invoice.couponsAmountCents)),
+                    "taxes_amount_cents": .number(String(invoice.taxesAmountCents)),
                     "prepaid_credit_amount_cents": .number(String(invoice.prepaidCreditAmountCents)),
                     "total_amount_cents": .number(String(invoice.totalAmountCents)),
                 ]

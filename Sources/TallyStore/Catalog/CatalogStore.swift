@@ -43,6 +43,7 @@ public struct CatalogStore {
             let previousSubscriptionId: Int64?; let superseded: Bool
         }
         struct WalletRow: Decodable { let id: Int64; let customerId: Int64; let definition: String }
+        struct TaxRow: Decodable { let lagoId: String; let code: String; let definition: String }
 
         let organization = try connection.queryFirst("SELECT definition::text AS definition FROM organization", as: Definition.self)
             .map { try Self.decode(Organization.self, $0.definition, table: "organization", key: "1") }
@@ -94,8 +95,12 @@ public struct CatalogStore {
                 StoredCatalog.WalletRecord(id: row.id, customerId: row.customerId,
                                            definition: try Self.decode(Wallet.self, row.definition, table: "wallet", key: String(row.id)))
             }
+        let taxes = try connection.query("SELECT lago_id, code, definition::text AS definition FROM taxes", as: TaxRow.self)
+            .map { row in
+                StoredCatalog.TaxRecord(lagoId: row.lagoId, definition: try Self.decode(Tax.self, row.definition, table: "tax", key: row.code))
+            }
         return try StoredCatalog(organization: organization, metrics: metrics, plans: plans, customers: customers,
-                                 subscriptions: subscriptions, wallets: wallets)
+                                 subscriptions: subscriptions, wallets: wallets, taxes: taxes)
     }
 
     /// The offset from UTC, in seconds, of PostgreSQL's timezone `name` at `instant`; nil when
@@ -122,6 +127,16 @@ public struct CatalogStore {
             WHERE organization.definition IS DISTINCT FROM excluded.definition
             RETURNING 1 AS id, (xmax = 0) AS inserted
             """, [organization.name, organization.documentNumberPrefix, organization.timezone, try Self.json(organization)]))
+    }
+
+    /// Saves a tax by its code.
+    public func save(_ tax: Tax) throws -> Change {
+        try upserted(connection.queryFirst("""
+            INSERT INTO taxes (code, definition) VALUES ($1, $2::jsonb)
+            ON CONFLICT (code) DO UPDATE SET definition = excluded.definition, updated_at = now()
+            WHERE taxes.definition IS DISTINCT FROM excluded.definition
+            RETURNING id, (xmax = 0) AS inserted
+            """, [tax.code, try Self.json(tax)]))
     }
 
     /// Saves a billable metric by its code.

@@ -49,7 +49,7 @@ public struct InvoiceStore {
                 currency, status, payment_status, fees_amount_cents, taxes_amount_cents,
                 sub_total_excluding_taxes_amount_cents, sub_total_including_taxes_amount_cents,
                 prepaid_credit_amount_cents, prepaid_granted_credit_amount_cents, prepaid_purchased_credit_amount_cents,
-                total_amount_cents, starting_subscription_id) FROM STDIN
+                total_amount_cents, starting_subscription_id, coupons_amount_cents, applied_taxes) FROM STDIN
             """) { copy in
             for (id, invoice) in zip(ids, issued) {
                 let totals = invoice.totals
@@ -59,23 +59,27 @@ public struct InvoiceStore {
                     totals.feesAmountCents, totals.taxesAmountCents, totals.subTotalExcludingTaxesAmountCents,
                     totals.subTotalIncludingTaxesAmountCents, totals.prepaidCreditAmountCents,
                     totals.prepaidGrantedCreditAmountCents, totals.prepaidPurchasedCreditAmountCents, totals.totalAmountCents,
-                    invoice.draft.startingSubscriptionId,
+                    invoice.draft.startingSubscriptionId, totals.couponsAmountCents, AppliedTax.json(invoice.settlement.appliedTaxes),
                 ])
             }
         }
         try connection.copyIn("""
             COPY fees (invoice_id, subscription_id, fee_type, item_code, item_name, invoice_display_name,
                 filter_invoice_display_name, filters, units, events_count, precise_amount, amount_cents, unpriced,
-                from_date, to_date, position, precise_unit_amount, amount_details) FROM STDIN
+                from_date, to_date, position, precise_unit_amount, amount_details,
+                precise_coupons_amount, taxes_amount_cents, taxes_precise_amount, taxes_rate, applied_taxes) FROM STDIN
             """) { copy in
             for (id, invoice) in zip(ids, issued) {
                 for (position, line) in invoice.draft.fees.enumerated() {
                     let fee = line.fee
+                    let taxes = position < invoice.settlement.feeTaxes.count ? invoice.settlement.feeTaxes[position] : .none
+                    let coupons = position < invoice.settlement.feeCoupons.count ? invoice.settlement.feeCoupons[position] : .zero
                     try copy.writeRow([
                         id, line.subscriptionId, fee.kind.rawValue, fee.itemCode, fee.itemName, fee.invoiceDisplayName,
                         fee.filterInvoiceDisplayName, fee.filters?.json.serialized, fee.units, fee.eventsCount,
                         fee.preciseAmount, fee.amountCents, fee.unpriced, fee.from, fee.to, position,
                         fee.preciseUnitAmount, fee.amountDetails.json.serialized,
+                        coupons, taxes.amountCents, taxes.preciseAmount, taxes.rate, AppliedTax.json(taxes.applied),
                     ])
                 }
             }
@@ -207,7 +211,7 @@ public struct InvoiceStore {
                    i.sub_total_excluding_taxes_amount_cents, i.sub_total_including_taxes_amount_cents,
                    i.prepaid_credit_amount_cents, i.prepaid_granted_credit_amount_cents,
                    i.prepaid_purchased_credit_amount_cents, i.total_amount_cents, i.voided_at, i.created_at,
-                   i.period_to, i.starting_subscription_id
+                   i.period_to, i.starting_subscription_id, i.coupons_amount_cents, i.applied_taxes::text AS applied_taxes
             FROM invoices i WHERE \(condition) ORDER BY i.number
             """, parameters, as: HeaderRow.self)
         guard !headers.isEmpty else { return [] }
@@ -215,7 +219,9 @@ public struct InvoiceStore {
         for row in try connection.query("""
             SELECT f.invoice_id, f.lago_id, f.subscription_id, f.fee_type, f.item_code, f.item_name, f.invoice_display_name,
                    f.filter_invoice_display_name, f.filters::text AS filters, f.units, f.events_count, f.precise_amount, f.amount_cents,
-                   f.from_date, f.to_date, f.precise_unit_amount, f.amount_details::text AS amount_details
+                   f.from_date, f.to_date, f.precise_unit_amount, f.amount_details::text AS amount_details,
+                   f.precise_coupons_amount, f.taxes_amount_cents, f.taxes_precise_amount, f.taxes_rate,
+                   f.applied_taxes::text AS applied_taxes
             FROM fees f WHERE f.invoice_id = ANY ($1::bigint[]) ORDER BY f.invoice_id, f.position
             """, [headers.map(\.id)], as: FeeRow.self) {
             fees[row.invoiceId, default: []].append(try row.fee())
@@ -233,7 +239,7 @@ public struct InvoiceStore {
                 subscriptionFrom: row.subscriptionFrom, subscriptionTo: row.subscriptionTo, chargesFrom: row.chargesFrom,
                 chargesTo: row.chargesTo)
         }
-        return headers.map { InvoiceRecord(header: $0.header, fees: fees[$0.id] ?? [], billed: billed[$0.id] ?? [:]) }
+        return try headers.map { InvoiceRecord(header: try $0.header, fees: fees[$0.id] ?? [], billed: billed[$0.id] ?? [:]) }
     }
 
     private struct HeaderRow: Decodable {
@@ -244,9 +250,11 @@ public struct InvoiceStore {
         let prepaidCreditAmountCents: Int64, prepaidGrantedCreditAmountCents: Int64, prepaidPurchasedCreditAmountCents: Int64
         let totalAmountCents: Int64, voidedAt: UTCInstant?, createdAt: UTCInstant
         let periodTo: UTCInstant, startingSubscriptionId: Int64?
+        let couponsAmountCents: Int64, appliedTaxes: String?
 
         var header: InvoiceRecord.Header {
-            InvoiceRecord.Header(
+            get throws {
+                var header = InvoiceRecord.Header(
                 id: id, lagoId: lagoId, sequentialId: sequentialId, number: number, customerId: customerId, period: period,
                 issuingDate: issuingDate, currency: currency, status: status, paymentStatus: paymentStatus,
                 feesAmountCents: feesAmountCents, taxesAmountCents: taxesAmountCents,
@@ -255,6 +263,13 @@ public struct InvoiceStore {
                 prepaidCreditAmountCents: prepaidCreditAmountCents, prepaidGrantedCreditAmountCents: prepaidGrantedCreditAmountCents,
                 prepaidPurchasedCreditAmountCents: prepaidPurchasedCreditAmountCents, totalAmountCents: totalAmountCents,
                 voidedAt: voidedAt, createdAt: createdAt, periodTo: periodTo, startingSubscriptionId: startingSubscriptionId)
+                header.couponsAmountCents = couponsAmountCents
+                guard let taxes = AppliedTax.list(json: appliedTaxes) else {
+                    throw PostgresDecodingError(query: "invoice \(number)", column: "applied_taxes", message: "\(appliedTaxes ?? "") is not a list of taxes")
+                }
+                header.appliedTaxes = taxes
+                return header
+            }
         }
     }
 
@@ -264,6 +279,8 @@ public struct InvoiceStore {
         let units: ExactDecimal, eventsCount: Int, preciseAmount: ExactDecimal, amountCents: Int64
         let fromDate: UTCInstant, toDate: UTCInstant
         let preciseUnitAmount: ExactDecimal?, amountDetails: String?
+        let preciseCouponsAmount: ExactDecimal, taxesAmountCents: Int64, taxesPreciseAmount: ExactDecimal, taxesRate: ExactDecimal
+        let appliedTaxes: String?
 
         func fee() throws -> InvoiceRecord.Fee {
             var details: AmountDetails?
@@ -282,11 +299,18 @@ public struct InvoiceStore {
                 }
                 conditions = parsed
             }
-            return InvoiceRecord.Fee(
+            var fee = InvoiceRecord.Fee(
                 lagoId: lagoId, subscriptionId: subscriptionId, kind: feeType, itemCode: itemCode, itemName: itemName,
                 invoiceDisplayName: invoiceDisplayName, filterInvoiceDisplayName: filterInvoiceDisplayName, filters: conditions,
                 units: units, eventsCount: eventsCount, preciseAmount: preciseAmount, amountCents: amountCents,
                 from: fromDate, to: toDate, preciseUnitAmount: preciseUnitAmount, amountDetails: details)
+            guard let applied = AppliedTax.list(json: appliedTaxes) else {
+                throw PostgresDecodingError(query: "fees of invoice \(invoiceId)", column: "applied_taxes",
+                                            message: "\(appliedTaxes ?? "") is not a list of taxes")
+            }
+            fee.preciseCouponsAmount = preciseCouponsAmount
+            fee.taxes = FeeTaxes(applied: applied, rate: taxesRate, preciseAmount: taxesPreciseAmount, amountCents: taxesAmountCents)
+            return fee
         }
     }
 }

@@ -330,6 +330,23 @@ public enum Schema {
             -- An ingest looks up the invoices of the subscriptions its late events belong to.
             CREATE INDEX invoice_subscriptions_subscription ON invoice_subscriptions (subscription_id);
             """),
+        Migration(version: 15, name: "taxes, and what taxes and coupons take from fees and invoices", sql: """
+            CREATE TABLE taxes (
+                id bigserial PRIMARY KEY,
+                lago_id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(),
+                code text NOT NULL UNIQUE,
+                definition jsonb NOT NULL,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                updated_at timestamptz NOT NULL DEFAULT now()
+            );
+            -- A fee's share of the invoice's coupons (exact), and its taxes: their sum rounded once, the
+            -- exact sum, the sum of the rates, and each tax applied (code, name, rate, amounts) as JSON.
+            ALTER TABLE fees ADD COLUMN precise_coupons_amount numeric NOT NULL DEFAULT 0,
+                ADD COLUMN taxes_amount_cents bigint NOT NULL DEFAULT 0, ADD COLUMN taxes_precise_amount numeric NOT NULL DEFAULT 0,
+                ADD COLUMN taxes_rate numeric NOT NULL DEFAULT 0, ADD COLUMN applied_taxes jsonb;
+            -- The invoice's coupons, and each tax it applies with the fees it applies to, as JSON.
+            ALTER TABLE invoices ADD COLUMN coupons_amount_cents bigint NOT NULL DEFAULT 0, ADD COLUMN applied_taxes jsonb;
+            """),
     ]
 
     /// The schema version this build of Tally expects.

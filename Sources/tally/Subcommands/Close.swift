@@ -55,6 +55,12 @@ struct Close: ParsableCommand {
     }
 
     /// A `--period`: a strict `YYYY-MM` from the year 2000 on (events are too).
+    /// "  coupons −X  taxes Y" for an invoice that has them; empty otherwise.
+    static func adjustments(_ invoice: IssuedInvoice) -> String {
+        (invoice.couponsAmountCents == 0 ? "" : "  coupons -\(money(invoice.couponsAmountCents, invoice.currency))")
+            + (invoice.taxesAmountCents == 0 ? "" : "  taxes \(money(invoice.taxesAmountCents, invoice.currency))")
+    }
+
     static func month(_ text: String) -> (Int, Int)? {
         guard let month = CalendarMonth(label: text), month.year >= 2000 else { return nil }
         return (month.year, month.month)
@@ -62,7 +68,7 @@ struct Close: ParsableCommand {
 
     private func report(_ summary: CloseSummary, out: String) {
         for invoice in summary.issued {
-            Terminal.say("issued \(invoice.number)  \(invoice.customer)  \(invoice.period)\(invoice.isStart ? " (start)" : "")  fees \(Self.money(invoice.feesAmountCents, invoice.currency))  credits \(Self.money(invoice.prepaidCreditAmountCents, invoice.currency))  total \(Self.money(invoice.totalAmountCents, invoice.currency))")
+            Terminal.say("issued \(invoice.number)  \(invoice.customer)  \(invoice.period)\(invoice.isStart ? " (start)" : "")  fees \(Self.money(invoice.feesAmountCents, invoice.currency))\(Self.adjustments(invoice))  credits \(Self.money(invoice.prepaidCreditAmountCents, invoice.currency))  total \(Self.money(invoice.totalAmountCents, invoice.currency))")
         }
         for failure in summary.notIssued {
             Terminal.say("NOT ISSUED \(failure.customer)  \(failure.period): \(failure.reason)")

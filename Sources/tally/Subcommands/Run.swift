@@ -77,7 +77,7 @@ struct Run: ParsableCommand {
         }
         if let close = summary.close {
             for invoice in close.issued {
-                Terminal.say("issued \(invoice.number)  \(invoice.customer)  \(invoice.period)  fees \(Close.money(invoice.feesAmountCents, invoice.currency))  credits \(Close.money(invoice.prepaidCreditAmountCents, invoice.currency))  total \(Close.money(invoice.totalAmountCents, invoice.currency))")
+                Terminal.say("issued \(invoice.number)  \(invoice.customer)  \(invoice.period)  fees \(Close.money(invoice.feesAmountCents, invoice.currency))\(Close.adjustments(invoice))  credits \(Close.money(invoice.prepaidCreditAmountCents, invoice.currency))  total \(Close.money(invoice.totalAmountCents, invoice.currency))")
             }
             if let failure = close.fileFailure {
                 Terminal.say("invoice files not all written (the invoices are committed; the next run writes them): \(failure)")
