@@ -92,7 +92,7 @@ import Testing
             .setting("plans[0].charges[0].filters[0].properties.graduated_ranges", to: [])
             .setting("add_ons", to: [])
         #expect(CatalogFixtures.errors(in: document) == [
-            "add_ons: unknown field \"add_ons\" (known: organization, taxes, billable_metrics, plans, customers, subscriptions, wallets)",
+            "add_ons: unknown field \"add_ons\" (known: organization, taxes, billable_metrics, plans, customers, subscriptions, wallets, coupons, applied_coupons)",
             "plans[0].charges[0].filters[0].properties.graduated_ranges: unknown field \"graduated_ranges\"",
             "plans[0].foo: unknown field \"foo\"",
         ])

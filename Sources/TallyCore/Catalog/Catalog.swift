@@ -7,6 +7,8 @@ public struct Catalog: Codable, Equatable, Sendable {
     public var subscriptions: [Subscription]
     public var wallets: [Wallet]
     public var taxes: [Tax]
+    public var coupons: [Coupon]
+    public var appliedCoupons: [AppliedCoupon]
 
     public init(
         organization: Organization? = nil,
@@ -15,7 +17,9 @@ public struct Catalog: Codable, Equatable, Sendable {
         customers: [Customer] = [],
         subscriptions: [Subscription] = [],
         wallets: [Wallet] = [],
-        taxes: [Tax] = []
+        taxes: [Tax] = [],
+        coupons: [Coupon] = [],
+        appliedCoupons: [AppliedCoupon] = []
     ) {
         self.organization = organization
         self.billableMetrics = billableMetrics
@@ -24,5 +28,7 @@ public struct Catalog: Codable, Equatable, Sendable {
         self.subscriptions = subscriptions
         self.wallets = wallets
         self.taxes = taxes
+        self.coupons = coupons
+        self.appliedCoupons = appliedCoupons
     }
 }

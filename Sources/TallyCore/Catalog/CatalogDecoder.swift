@@ -5,7 +5,9 @@
 /// Cross-references between objects are checked separately, by `CatalogValidator`.
 public enum CatalogDecoder {
     /// The sections a catalog document may have.
-    public static let sectionKeys = ["organization", "taxes", "billable_metrics", "plans", "customers", "subscriptions", "wallets"]
+    public static let sectionKeys = [
+        "organization", "taxes", "billable_metrics", "plans", "customers", "subscriptions", "wallets", "coupons", "applied_coupons",
+    ]
 
     /// Decodes `document`, read from `file` (named in every error). `storedPlans` (by code) are the
     /// plans a subscription's `plan_overrides` may override when the file does not define its plan:
@@ -88,7 +90,19 @@ public enum CatalogDecoder {
             taxes: decodeSection(
                 root, "taxes", wrapper: "tax", log: log,
                 identity: .init(field: "code") { quotedString($0["code"]).map { "tax code \($0)" } },
-                decodeTax)
+                decodeTax),
+            coupons: decodeSection(
+                root, "coupons", wrapper: "coupon", log: log,
+                identity: .init(field: "code") { quotedString($0["code"]).map { "coupon code \($0)" } },
+                decodeCoupon),
+            appliedCoupons: decodeSection(
+                root, "applied_coupons", wrapper: "applied_coupon", log: log,
+                identity: .init(field: "coupon_code") { object in
+                    guard let code = quotedString(object["coupon_code"]), let customer = quotedString(object["external_customer_id"])
+                    else { return nil }
+                    return "coupon \(code) of customer \(customer)"
+                },
+                decodeAppliedCoupon)
         )
     }
 

@@ -10,6 +10,7 @@ public enum CatalogValidator {
         check.checkSubscriptions()
         check.checkWallets()
         check.checkTaxCodes()
+        check.checkCoupons()
         return check.errors
     }
 }
@@ -24,6 +25,7 @@ private struct ReferenceCheck {
     let storedPlanCodes: Set<String>
     let customerCurrencies: [String: String?]
     let taxCodes: Set<String>
+    let couponCodes: Set<String>
     private(set) var errors: [CatalogError] = []
 
     private static let notFound = "(neither in this file nor in the database)"
@@ -40,6 +42,35 @@ private struct ReferenceCheck {
         for customer in catalog.customers { customerCurrencies[customer.externalId] = .some(customer.currency) }
         self.customerCurrencies = customerCurrencies
         taxCodes = stored.taxCodes.union(catalog.taxes.map(\.code))
+        couponCodes = stored.couponCodes.union(catalog.coupons.map(\.code))
+    }
+
+    /// A coupon's `applies_to` names plans and metrics that exist; an applied coupon names a customer
+    /// and a coupon that exist.
+    mutating func checkCoupons() {
+        let planCodes = storedPlanCodes.union(planCurrencies.keys)
+        for (index, coupon) in catalog.coupons.enumerated() {
+            let path = "coupons[\(index)].applies_to"
+            for (element, code) in (coupon.planCodes ?? []).enumerated() where !planCodes.contains(code) {
+                fail(CatalogPath.element(CatalogPath.member(path, "plan_codes"), element),
+                     "plan \(CatalogPath.quoted(code)) does not exist \(Self.notFound)")
+            }
+            for (element, code) in (coupon.billableMetricCodes ?? []).enumerated() where metrics[code] == nil {
+                fail(CatalogPath.element(CatalogPath.member(path, "billable_metric_codes"), element),
+                     "billable metric \(CatalogPath.quoted(code)) does not exist \(Self.notFound)")
+            }
+        }
+        for (index, applied) in catalog.appliedCoupons.enumerated() {
+            let path = "applied_coupons[\(index)]"
+            if customerCurrencies[applied.externalCustomerId] == nil {
+                fail(CatalogPath.member(path, "external_customer_id"),
+                     "customer \(CatalogPath.quoted(applied.externalCustomerId)) does not exist \(Self.notFound)")
+            }
+            if !couponCodes.contains(applied.couponCode) {
+                fail(CatalogPath.member(path, "coupon_code"),
+                     "coupon \(CatalogPath.quoted(applied.couponCode)) does not exist \(Self.notFound): define it under coupons")
+            }
+        }
     }
 
     /// Every `tax_codes` names a tax of the file or the database.

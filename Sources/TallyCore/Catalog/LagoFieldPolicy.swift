@@ -31,6 +31,19 @@ struct LagoFieldPolicy: Sendable {
         unsupported: [.init("invoice_grace_period", neutral: .zero)]
     )
 
+    static let coupon = LagoFieldPolicy(
+        descriptive: ["lago_id", "created_at", "terminated_at", "limited_plans", "limited_billable_metrics", "plan_codes",
+                      "billable_metric_codes"],
+        unsupported: []
+    )
+
+    /// An applied coupon: Lago's create body, and the fields its API returns.
+    static let appliedCoupon = LagoFieldPolicy(
+        descriptive: ["lago_id", "lago_coupon_id", "lago_customer_id", "status", "created_at",
+                      "terminated_at", "amount_cents_remaining", "frequency_duration_remaining", "credits"],
+        unsupported: []
+    )
+
     static let tax = LagoFieldPolicy(
         descriptive: ["lago_id", "created_at", "add_ons_count", "customers_count", "plans_count", "charges_count",
                       "commitments_count", "auto_generated"],

@@ -161,6 +161,10 @@ public struct StoredCatalog: Sendable {
     public let wallets: [WalletRecord]
     /// By code.
     public let taxes: [String: TaxRecord]
+    /// By code.
+    public let coupons: [String: CouponRecord]
+    /// In the order they were applied.
+    public let appliedCoupons: [AppliedCouponRecord]
 
     private let customerIndex: [Int64: Int]
     private let subscriptionIndex: [Int64: Int]
@@ -170,9 +174,12 @@ public struct StoredCatalog: Sendable {
     public init(
         organization: Organization?, metrics: [Metric], plans: [PlanRecord],
         customers: [(id: Int64, lagoId: String, sequentialId: Int, definition: Customer, createdAt: UTCInstant, updatedAt: UTCInstant)],
-        subscriptions: [SubscriptionRow], wallets: [WalletRecord], taxes: [TaxRecord] = []
+        subscriptions: [SubscriptionRow], wallets: [WalletRecord], taxes: [TaxRecord] = [], coupons: [CouponRecord] = [],
+        appliedCoupons: [AppliedCouponRecord] = []
     ) throws(Inconsistency) {
         self.organization = organization
+        self.coupons = Dictionary(coupons.map { ($0.definition.code, $0) }, uniquingKeysWith: { $1 })
+        self.appliedCoupons = appliedCoupons.sorted { $0.id < $1.id }
         self.taxes = Dictionary(taxes.map { ($0.definition.code, $0) }, uniquingKeysWith: { $1 })
         self.metrics = Dictionary(metrics.map { ($0.definition.code, $0) }, uniquingKeysWith: { $1 })
         metricDefinitions = self.metrics.mapValues(\.definition)
@@ -208,6 +215,46 @@ public struct StoredCatalog: Sendable {
         subscriptionIndex = Dictionary(records.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { $1 })
         subscriptionsOfCustomer = Dictionary(grouping: records.indices, by: { records[$0].customerId })
         self.wallets = wallets
+    }
+
+    /// A stored coupon and its Lago id.
+    public struct CouponRecord: Sendable {
+        public let id: Int64
+        public let lagoId: String
+        public let definition: Coupon
+
+        public init(id: Int64, lagoId: String, definition: Coupon) {
+            self.id = id
+            self.lagoId = lagoId
+            self.definition = definition
+        }
+    }
+
+    /// A coupon applied to a customer.
+    public struct AppliedCouponRecord: Sendable {
+        public let id: Int64
+        public let lagoId: String
+        public let customerId: Int64
+        public let definition: AppliedCoupon
+        public let createdAt: UTCInstant
+
+        public init(id: Int64, lagoId: String, customerId: Int64, definition: AppliedCoupon, createdAt: UTCInstant) {
+            self.id = id
+            self.lagoId = lagoId
+            self.customerId = customerId
+            self.definition = definition
+            self.createdAt = createdAt
+        }
+    }
+
+    /// The balances of `customerId`'s applied coupons after `credits` (by applied coupon id, the
+    /// amounts each took from live invoices).
+    public func couponBalances(of customerId: Int64, credits: [Int64: [Int64]]) -> [CouponBalance] {
+        appliedCoupons.filter { $0.customerId == customerId }.compactMap { applied in
+            coupons[applied.definition.couponCode].map {
+                CouponBalance(id: applied.id, coupon: $0.definition, applied: applied.definition, credits: credits[applied.id] ?? [])
+            }
+        }
     }
 
     /// A stored tax and its Lago id.
@@ -300,6 +347,7 @@ public struct StoredCatalog: Sendable {
             metrics: metricDefinitions,
             planCodes: Set(plans.values.map(\.definition.code)),
             taxCodes: Set(taxes.keys),
+            couponCodes: Set(coupons.keys),
             customerCurrencies: Dictionary(customers.map { ($0.externalId, $0.definition.currency) }, uniquingKeysWith: { $1 }))
     }
 }

@@ -4,6 +4,7 @@ public struct StoredCatalogNames: Sendable {
     public var metrics: [String: BillableMetric]
     public var planCodes: Set<String>
     public var taxCodes: Set<String>
+    public var couponCodes: Set<String>
     /// Stored customers by external_id, with their currency when they have one.
     public var customerCurrencies: [String: String?]
 
@@ -11,11 +12,13 @@ public struct StoredCatalogNames: Sendable {
         metrics: [String: BillableMetric] = [:],
         planCodes: Set<String> = [],
         taxCodes: Set<String> = [],
+        couponCodes: Set<String> = [],
         customerCurrencies: [String: String?] = [:]
     ) {
         self.metrics = metrics
         self.planCodes = planCodes
         self.taxCodes = taxCodes
+        self.couponCodes = couponCodes
         self.customerCurrencies = customerCurrencies
     }
 }

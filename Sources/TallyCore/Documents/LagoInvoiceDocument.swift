@@ -62,7 +62,21 @@ public struct LagoInvoiceDocument: Sendable {
                 Self.fee(fee, invoice: header, customer: customer, externalSubscriptionId: externalIds[fee.subscriptionId] ?? "",
                          trueUp: Self.trueUpLink(of: index, in: invoice.fees), catalog: catalog)
             })),
-            ("credits", []),
+            ("credits", .array(invoice.credits.map { credit in
+                let applied = catalog.appliedCoupons.first { $0.id == credit.appliedCouponId }
+                let coupon = applied.flatMap { catalog.coupons[$0.definition.couponCode] }
+                return .object(JSONObject([
+                    ("lago_id", .string(credit.lagoId)), ("amount_cents", cents(credit.amountCents)),
+                    ("amount_currency", .string(header.currency)), ("before_taxes", true),
+                    ("item", .object(JSONObject([
+                        ("lago_item_id", .string(applied?.lagoId ?? "")), ("type", "coupon"),
+                        ("code", .string(coupon?.definition.code ?? "")), ("name", .string(coupon?.definition.name ?? "")),
+                    ]))),
+                    ("invoice", .object(JSONObject([
+                        ("lago_id", .string(header.lagoId)), ("payment_status", .string(header.paymentStatus.rawValue)),
+                    ]))),
+                ]))
+            })),
             ("applied_taxes", .array(header.appliedTaxes.map { applied in
                 Self.appliedTax(applied, owner: header.lagoId, catalog: catalog, currency: header.currency, createdAt: header.createdAt,
                                 extra: [("lago_invoice_id", .string(header.lagoId)),

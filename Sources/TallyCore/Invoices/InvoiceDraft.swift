@@ -103,15 +103,32 @@ public struct InvoiceDraft: Sendable {
     }
 
     /// How the invoice is settled, in Lago's order (docs/BILLING.md, invoice totals): its fees, the
-    /// taxes on each, then the wallet debits taken from `wallets` on the total including taxes.
-    public func settle(against wallets: [WalletBalance]) throws(BillingError) -> Settlement {
+    /// `coupons` (the customer's, with what is left of them), the taxes on each fee after its share
+    /// of the coupons, then the wallet debits taken from `wallets` on the total including taxes.
+    public func settle(against wallets: [WalletBalance], coupons: [CouponBalance] = []) throws(BillingError) -> Settlement {
         let feeAmounts = fees.map(\.fee.amountCents)
-        let taxes = try InvoiceTaxes.apply(fees.map { (ExactDecimal(significand: Int128($0.fee.amountCents), scale: 0), $0.taxes) })
-        let subTotal = try Int64.sum(feeAmounts + [taxes.amountCents], "the sum of the fees and taxes")
-        let debits = try WalletLedger.debits(invoiceTotalCents: subTotal, currency: currency, wallets: wallets)
+        let discounted = try InvoiceCoupons.apply(
+            fees.map { line in
+                InvoiceCoupons.Fee(amountCents: line.fee.amountCents, planCode: plans[line.subscriptionId]?.definition.code,
+                                   metricCode: line.fee.kind == .charge || line.fee.kind == .chargeTrueUp ? line.fee.itemCode : nil)
+            },
+            currency: currency, coupons: coupons)
+        var bases: [(base: ExactDecimal, taxes: [Tax])] = []
+        for (line, share) in zip(fees, discounted.shares) {
+            guard let base = InvoiceCoupons.cents(line.fee.amountCents).subtracting(share) else { throw .tooLarge("a fee after coupons") }
+            bases.append((base, line.taxes))
+        }
+        let taxes = try InvoiceTaxes.apply(bases)
+        let couponsCents = try Int64.sum(discounted.credits.map(\.amountCents), "the coupons")
+        let totals = try InvoiceTotals(feeAmountsCents: feeAmounts, couponsAmountCents: couponsCents, taxesAmountCents: taxes.amountCents,
+                                       debits: [])
+        let debits = try WalletLedger.debits(invoiceTotalCents: totals.subTotalIncludingTaxesAmountCents, currency: currency,
+                                             wallets: wallets)
         return Settlement(
-            debits: debits, feeCoupons: fees.map { _ in .zero }, feeTaxes: taxes.fees, appliedTaxes: taxes.invoice,
-            totals: try InvoiceTotals(feeAmountsCents: feeAmounts, taxesAmountCents: taxes.amountCents, debits: debits))
+            debits: debits, credits: discounted.credits, couponsAfter: discounted.after, feeCoupons: discounted.shares,
+            feeTaxes: taxes.fees, appliedTaxes: taxes.invoice,
+            totals: try InvoiceTotals(feeAmountsCents: feeAmounts, couponsAmountCents: couponsCents, taxesAmountCents: taxes.amountCents,
+                                      debits: debits))
     }
 
     /// Rates `customer`'s `period` with the current catalog from its subscriptions' usage buckets
@@ -164,6 +181,10 @@ public struct InvoiceDraft: Sendable {
 /// What settling a draft comes to (`InvoiceDraft.settle`).
 public struct Settlement: Sendable {
     public let debits: [WalletDebit]
+    /// What each coupon took, in the order applied.
+    public let credits: [CouponCredit]
+    /// The customer's coupons after this invoice.
+    public let couponsAfter: [CouponBalance]
     /// Each fee's share of the coupons, in minor units (exact, 5 decimals), in fee order.
     public let feeCoupons: [ExactDecimal]
     /// Each fee's taxes, in fee order.

@@ -5,23 +5,29 @@ public struct InvoiceIssuer: Sendable {
     private let prefix: String
     private var lastSequences: [Int64: Int]
     private var wallets: [Int64: [WalletBalance]]
+    private var coupons: [Int64: [CouponBalance]]
 
     /// `lastSequences`: each customer's highest invoice sequence so far (none: 0);
-    /// `wallets`: each customer's wallets with what is left on them.
-    public init(prefix: String, lastSequences: [Int64: Int], wallets: [Int64: [WalletBalance]]) {
+    /// `wallets`: each customer's wallets with what is left on them; `coupons`: each customer's
+    /// applied coupons with what is left of them.
+    public init(
+        prefix: String, lastSequences: [Int64: Int], wallets: [Int64: [WalletBalance]], coupons: [Int64: [CouponBalance]] = [:]
+    ) {
         self.prefix = prefix
         self.lastSequences = lastSequences
         self.wallets = wallets
+        self.coupons = coupons
     }
 
     /// Numbers and settles `draft`, and keeps what it took from the wallets. Throws, numbering
     /// nothing, when its settlement has no exact value.
     public mutating func issue(_ draft: InvoiceDraft) throws(BillingError) -> IssuedDraft {
         let customer = draft.customer
-        let settlement = try draft.settle(against: wallets[customer.id] ?? [])
+        let settlement = try draft.settle(against: wallets[customer.id] ?? [], coupons: coupons[customer.id] ?? [])
         var left: [WalletBalance] = []
         for wallet in wallets[customer.id] ?? [] { left.append(try wallet.after(settlement.debits)) }
         wallets[customer.id] = left
+        coupons[customer.id] = settlement.couponsAfter
         let sequence = (lastSequences[customer.id] ?? 0) + 1
         lastSequences[customer.id] = sequence
         let number = InvoiceNumber.format(prefix: prefix, customerSequence: customer.sequentialId, invoiceSequence: sequence)

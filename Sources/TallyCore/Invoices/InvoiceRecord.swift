@@ -146,11 +146,27 @@ public struct InvoiceRecord: Sendable {
     /// What it bills of each subscription, by subscription id; empty for invoices issued before
     /// Tally kept it.
     public let billed: [Int64: BilledPeriod]
+    /// What coupons took from it, in the order applied.
+    public let credits: [Credit]
 
-    public init(header: Header, fees: [Fee], billed: [Int64: BilledPeriod] = [:]) {
+    /// What one applied coupon took from the invoice.
+    public struct Credit: Sendable, Equatable {
+        public let lagoId: String
+        public let appliedCouponId: Int64
+        public let amountCents: Int64
+
+        public init(lagoId: String, appliedCouponId: Int64, amountCents: Int64) {
+            self.lagoId = lagoId
+            self.appliedCouponId = appliedCouponId
+            self.amountCents = amountCents
+        }
+    }
+
+    public init(header: Header, fees: [Fee], billed: [Int64: BilledPeriod] = [:], credits: [Credit] = []) {
         self.header = header
         self.fees = fees
         self.billed = billed
+        self.credits = credits
     }
 }
 

@@ -210,6 +210,7 @@ private struct CatalogWriter {
             report.record(try catalogStore.save(subscription, customerId: customerId, planId: planId, startedAt: startedAt),
                           "subscription \(subscription.externalId)")
         }
+        try writeCoupons(catalog, customerIds: customerIds)
         for (index, wallet) in catalog.wallets.enumerated() {
             let customerId = try resolved(customerIds[wallet.externalCustomerId], "customer \(wallet.externalCustomerId)")
             try writeWallet(wallet, customerId: customerId, index: index)
@@ -261,6 +262,56 @@ private struct CatalogWriter {
                 + "subscription \(how) (supported: calendar-billed monthly plans)")
         }
         return nil
+    }
+
+    /// Saves the coupons, then applies each applied coupon once (docs/BILLING.md, coupons): a coupon
+    /// already applied to its customer stays as it is, an expired one is not applied, and the terms of
+    /// a coupon already applied cannot change.
+    private mutating func writeCoupons(_ catalog: Catalog, customerIds: [String: Int64]) throws {
+        let appliedCodes = Set(stored.appliedCoupons.map(\.definition.couponCode))
+        for (index, coupon) in catalog.coupons.enumerated() {
+            if let old = stored.coupons[coupon.code]?.definition, appliedCodes.contains(coupon.code) {
+                var terms = coupon
+                (terms.name, terms.description, terms.expirationAt) = (old.name, old.description, old.expirationAt)
+                if terms != old {
+                    errors.append(CatalogError(file: file, path: "coupons[\(index)]",
+                        message: "coupon \(JSONValue.quoted(coupon.code)) is applied to customers, so its terms cannot change "
+                            + "(only its name, description and expiration can, as in Lago); create a coupon with a new code instead"))
+                    continue
+                }
+            }
+            report.record(try store.catalog.save(coupon), "coupon \(coupon.code)")
+        }
+        let coupons = stored.coupons.mapValues(\.definition).merging(catalog.coupons.map { ($0.code, $0) }) { $1 }
+        for (index, applied) in catalog.appliedCoupons.enumerated() {
+            let label = "coupon \(applied.couponCode) of customer \(applied.externalCustomerId)"
+            let customerId = try resolved(customerIds[applied.externalCustomerId], "customer \(applied.externalCustomerId)")
+            if let existing = stored.appliedCoupons.first(where: {
+                $0.customerId == customerId && $0.definition.couponCode == applied.couponCode
+            }) {
+                if existing.definition != applied {
+                    errors.append(CatalogError(file: file, path: "applied_coupons[\(index)]",
+                        message: "\(label) is already applied with other terms; a coupon is applied to a customer once, "
+                            + "as it was first given: leave this entry as it was"))
+                }
+                continue
+            }
+            if let expiration = coupons[applied.couponCode]?.expirationAt, expiration <= now {
+                errors.append(CatalogError(file: file, path: "applied_coupons[\(index)].coupon_code",
+                    message: "coupon \(JSONValue.quoted(applied.couponCode)) expired at \(expiration) and can no longer be applied"))
+                continue
+            }
+            if let coupon = coupons[applied.couponCode], coupon.kind == .fixedAmount,
+               let customerCurrency = stored.customers.first(where: { $0.id == customerId })?.definition.currency
+                    ?? catalog.customers.first(where: { $0.externalId == applied.externalCustomerId })?.currency,
+               let couponCurrency = applied.amountCurrency ?? coupon.amountCurrency, couponCurrency != customerCurrency {
+                errors.append(CatalogError(file: file, path: "applied_coupons[\(index)]",
+                    message: "\(label) is in \(couponCurrency), the customer is billed in \(customerCurrency)"))
+                continue
+            }
+            try store.catalog.apply(applied, customerId: customerId)
+            report.created.append(label)
+        }
     }
 
     private static func quoted(_ fieldName: String?) -> String {

@@ -32,7 +32,7 @@ extension CloseStage {
                                                    reason: error.description))
             }
         }
-        let issued = try issue(drafts, prefix: catalog.documentNumberPrefix, notIssued: &summary.notIssued) { _ in }
+        let issued = try issue(drafts, catalog: catalog, notIssued: &summary.notIssued) { _ in }
         summary.issued += issued
         return (Array(Set(drafts.map(\.period.label))), Set(issued.map(\.number)))
     }

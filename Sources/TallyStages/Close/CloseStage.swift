@@ -64,7 +64,7 @@ public struct CloseStage {
         let writing = BackgroundWork<[String]>()
         let outDirectory = outDirectory
         do {
-            summary.issued += try issue(rated.map(\.draft), prefix: catalog.documentNumberPrefix, notIssued: &summary.notIssued) { numbers in
+            summary.issued += try issue(rated.map(\.draft), catalog: catalog, notIssued: &summary.notIssued) { numbers in
                 let invoices = try store.invoices.records(numbers: numbers)
                 writing.submit { try InvoiceFileWriter.write(invoices, catalog: catalog, outDirectory: outDirectory) }
             }
@@ -190,13 +190,13 @@ public struct CloseStage {
     /// transaction, then calls `committed` with its invoice numbers. A draft whose settlement has no
     /// exact value is left out and added to `notIssued`.
     func issue(
-        _ drafts: [InvoiceDraft], prefix: String, notIssued: inout [NotIssued], committed: ([String]) throws -> Void
+        _ drafts: [InvoiceDraft], catalog: StoredCatalog, notIssued: inout [NotIssued], committed: ([String]) throws -> Void
     ) throws -> [IssuedInvoice] {
         var issued: [IssuedInvoice] = []
         for start in stride(from: 0, to: drafts.count, by: Tuning.closeBatchSize) {
             let batch = drafts[start..<min(start + Tuning.closeBatchSize, drafts.count)]
             try Interruption.check()
-            let (invoices, unsettled) = try store.transaction { try Self.insert(Array(batch), prefix: prefix, store: store) }
+            let (invoices, unsettled) = try store.transaction { try Self.insert(Array(batch), catalog: catalog, store: store) }
             CrashPoint.closeAfterBatch.reach()
             notIssued += unsettled
             issued += invoices.map(\.summary)
@@ -208,10 +208,16 @@ public struct CloseStage {
     /// Numbers, settles and stores `drafts` inside the caller's transaction, each with its
     /// customer's next number and the wallet credits left at that point of the transaction. Drafts
     /// whose settlement has no exact value are returned apart, unnumbered.
-    static func insert(_ drafts: [InvoiceDraft], prefix: String, store: Store) throws -> (issued: [IssuedDraft], notIssued: [NotIssued]) {
+    static func insert(
+        _ drafts: [InvoiceDraft], catalog: StoredCatalog, store: Store
+    ) throws -> (issued: [IssuedDraft], notIssued: [NotIssued]) {
         let customerIds = Array(Set(drafts.map(\.customer.id)))
-        var issuer = InvoiceIssuer(prefix: prefix, lastSequences: try store.invoices.lastSequences(customerIds: customerIds),
-                                   wallets: try store.wallets.balances(customerIds: customerIds))
+        let credits = catalog.appliedCoupons.isEmpty ? [:] : try store.invoices.couponCredits()
+        var issuer = InvoiceIssuer(prefix: catalog.documentNumberPrefix,
+                                   lastSequences: try store.invoices.lastSequences(customerIds: customerIds),
+                                   wallets: try store.wallets.balances(customerIds: customerIds),
+                                   coupons: Dictionary(customerIds.map { ($0, catalog.couponBalances(of: $0, credits: credits)) },
+                                                       uniquingKeysWith: { $1 }))
         var issued: [IssuedDraft] = []
         var notIssued: [NotIssued] = []
         for draft in drafts {

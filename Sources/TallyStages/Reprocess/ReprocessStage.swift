@@ -155,7 +155,7 @@ public struct ReprocessStage {
         var issued: [Int64: IssuedInvoice] = [:]
         if !dryRun && !changed.isEmpty {
             try Interruption.check()
-            let invoices = try store.transaction { try reissue(changed, prefix: catalog.documentNumberPrefix, period: label) }
+            let invoices = try store.transaction { try reissue(changed, catalog: catalog, period: label) }
             for (plan, invoice) in zip(changed, invoices) { issued[plan.invoice.header.id] = invoice.summary }
         }
         for plan in plans {
@@ -238,6 +238,7 @@ public struct ReprocessStage {
         for draft in monthDrafts + datedDrafts { rated[draft.draft.customer.id] = draft }
         let unrated = Set(notRated.map(\.customer))
         let wallets = try store.wallets.balances(customerIds: pairs.map(\.customer.id))
+        let couponCredits = catalog.appliedCoupons.isEmpty ? [:] : try store.invoices.couponCredits(excluding: pairs.map(\.invoice.header.id))
         var plans: [InvoicePlan] = []
         var failed = notRated
         for pair in pairs where !unrated.contains(pair.customer.externalId) {
@@ -253,10 +254,12 @@ public struct ReprocessStage {
             let draft = rating.draft
             let changes = FeeChange.between(old: invoice.fees, new: draft.fees.map { FeeLine(subscriptionId: $0.subscriptionId, fee: $0.fee) })
             do {
-                // The credits are applied as the writer will apply them once the old invoice's are returned.
+                // The credits and coupons are applied as the writer will apply them once the old invoice's
+                // are returned.
                 let balances = try (wallets[customer.id] ?? []).map { try $0.returning(invoice.credits) }
+                let coupons = catalog.couponBalances(of: customer.id, credits: couponCredits)
                 plans.append(InvoicePlan(invoice: invoice, draft: draft, unpriced: rating.unpriced, changes: changes,
-                                         newAmounts: InvoiceAmounts(try draft.settle(against: balances).totals),
+                                         newAmounts: InvoiceAmounts(try draft.settle(against: balances, coupons: coupons).totals),
                                          plans: choices[customer.id]?.uses ?? []))
             } catch {
                 failed.append(NotIssued(customer: customer.externalId, period: invoice.header.period, reason: "\(error)"))
@@ -300,14 +303,14 @@ public struct ReprocessStage {
 
     /// Voids the planned invoices, returns their credits and issues their replacements, inside the
     /// caller's transaction. Returns the new invoices in plan order.
-    private func reissue(_ plans: [InvoicePlan], prefix: String, period: String) throws -> [IssuedDraft] {
+    private func reissue(_ plans: [InvoicePlan], catalog: StoredCatalog, period: String) throws -> [IssuedDraft] {
         do {
             try store.invoices.void(plans.map { ($0.invoice.header.id, $0.invoice.header.number) },
                                     returning: Dictionary(plans.map { ($0.invoice.header.id, $0.invoice.credits) }, uniquingKeysWith: { $1 }))
         } catch is InvoiceStore.InvoicesChanged {
             throw ReprocessError.invoicesChanged(period: period)
         }
-        let (issued, notIssued) = try CloseStage.insert(plans.map(\.draft), prefix: prefix, store: store)
+        let (issued, notIssued) = try CloseStage.insert(plans.map(\.draft), catalog: catalog, store: store)
         if let failure = notIssued.first {
             // The dry comparison settled it; a difference now leaves every invoice as it was.
             throw BillingError("\(failure.customer) \(failure.period) could not be reissued: \(failure.reason); nothing was changed")

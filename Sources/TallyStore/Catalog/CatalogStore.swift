@@ -44,6 +44,10 @@ public struct CatalogStore {
         }
         struct WalletRow: Decodable { let id: Int64; let customerId: Int64; let definition: String }
         struct TaxRow: Decodable { let lagoId: String; let code: String; let definition: String }
+        struct CouponRow: Decodable { let id: Int64; let lagoId: String; let code: String; let definition: String }
+        struct AppliedCouponRow: Decodable {
+            let id: Int64; let lagoId: String; let customerId: Int64; let definition: String; let createdAt: UTCInstant
+        }
 
         let organization = try connection.queryFirst("SELECT definition::text AS definition FROM organization", as: Definition.self)
             .map { try Self.decode(Organization.self, $0.definition, table: "organization", key: "1") }
@@ -99,8 +103,21 @@ public struct CatalogStore {
             .map { row in
                 StoredCatalog.TaxRecord(lagoId: row.lagoId, definition: try Self.decode(Tax.self, row.definition, table: "tax", key: row.code))
             }
+        let coupons = try connection.query("SELECT id, lago_id, code, definition::text AS definition FROM coupons", as: CouponRow.self)
+            .map { row in
+                StoredCatalog.CouponRecord(id: row.id, lagoId: row.lagoId,
+                                           definition: try Self.decode(Coupon.self, row.definition, table: "coupon", key: row.code))
+            }
+        let applied = try connection.query("""
+            SELECT id, lago_id, customer_id, definition::text AS definition, created_at FROM applied_coupons ORDER BY id
+            """, as: AppliedCouponRow.self).map { row in
+            StoredCatalog.AppliedCouponRecord(
+                id: row.id, lagoId: row.lagoId, customerId: row.customerId,
+                definition: try Self.decode(AppliedCoupon.self, row.definition, table: "applied coupon", key: String(row.id)),
+                createdAt: row.createdAt)
+        }
         return try StoredCatalog(organization: organization, metrics: metrics, plans: plans, customers: customers,
-                                 subscriptions: subscriptions, wallets: wallets, taxes: taxes)
+                                 subscriptions: subscriptions, wallets: wallets, taxes: taxes, coupons: coupons, appliedCoupons: applied)
     }
 
     /// The offset from UTC, in seconds, of PostgreSQL's timezone `name` at `instant`; nil when
@@ -127,6 +144,24 @@ public struct CatalogStore {
             WHERE organization.definition IS DISTINCT FROM excluded.definition
             RETURNING 1 AS id, (xmax = 0) AS inserted
             """, [organization.name, organization.documentNumberPrefix, organization.timezone, try Self.json(organization)]))
+    }
+
+    /// Saves a coupon by its code.
+    public func save(_ coupon: Coupon) throws -> Change {
+        try upserted(connection.queryFirst("""
+            INSERT INTO coupons (code, definition) VALUES ($1, $2::jsonb)
+            ON CONFLICT (code) DO UPDATE SET definition = excluded.definition, updated_at = now()
+            WHERE coupons.definition IS DISTINCT FROM excluded.definition
+            RETURNING id, (xmax = 0) AS inserted
+            """, [coupon.code, try Self.json(coupon)]))
+    }
+
+    /// Applies coupon `couponCode` to customer `customerId` with `applied`'s overrides.
+    public func apply(_ applied: AppliedCoupon, customerId: Int64) throws {
+        try connection.execute("""
+            INSERT INTO applied_coupons (customer_id, coupon_id, definition)
+            SELECT $1, id, $3::jsonb FROM coupons WHERE code = $2
+            """, [customerId, applied.couponCode, try Self.json(applied)])
     }
 
     /// Saves a tax by its code.

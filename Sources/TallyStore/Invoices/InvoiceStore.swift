@@ -109,6 +109,13 @@ public struct InvoiceStore {
                 }
             }
         }
+        try connection.copyIn("COPY credits (invoice_id, applied_coupon_id, amount_cents, position) FROM STDIN") { copy in
+            for (id, invoice) in zip(ids, issued) {
+                for (position, credit) in invoice.settlement.credits.enumerated() {
+                    try copy.writeRow([id, credit.appliedCouponId, credit.amountCents, position])
+                }
+            }
+        }
         try WalletStore(connection: connection).record(zip(ids, issued).flatMap { id, invoice in
             invoice.debits.map { debit in
                 WalletStore.Transaction(walletId: debit.walletId, direction: .outbound, granted: debit.grantedCredits,
@@ -138,6 +145,18 @@ public struct InvoiceStore {
     public struct InvoicesChanged: Error {}
 
     // MARK: Reading
+
+    /// The amounts each applied coupon took from live invoices, by applied coupon id, in invoice
+    /// order; the credits of the invoices `excluding` are left out (about to be voided).
+    public func couponCredits(excluding: [Int64] = []) throws -> [Int64: [Int64]] {
+        struct Row: Decodable { let appliedCouponId: Int64; let amountCents: Int64 }
+        var credits: [Int64: [Int64]] = [:]
+        try connection.forEachRow("""
+            SELECT c.applied_coupon_id, c.amount_cents FROM credits c JOIN invoices i ON i.id = c.invoice_id
+            WHERE i.status <> 'voided' AND i.id <> ALL ($1::bigint[]) ORDER BY c.invoice_id, c.position
+            """, [excluding], as: Row.self) { row in credits[row.appliedCouponId, default: []].append(row.amountCents) }
+        return credits
+    }
 
     /// The live period invoices of `period` (`YYYY-MM`), with their fees, in number order: start
     /// invoices left out.
@@ -239,7 +258,18 @@ public struct InvoiceStore {
                 subscriptionFrom: row.subscriptionFrom, subscriptionTo: row.subscriptionTo, chargesFrom: row.chargesFrom,
                 chargesTo: row.chargesTo)
         }
-        return try headers.map { InvoiceRecord(header: try $0.header, fees: fees[$0.id] ?? [], billed: billed[$0.id] ?? [:]) }
+        var credits: [Int64: [InvoiceRecord.Credit]] = [:]
+        struct CreditRow: Decodable { let invoiceId: Int64; let lagoId: String; let appliedCouponId: Int64; let amountCents: Int64 }
+        for row in try connection.query("""
+            SELECT invoice_id, lago_id, applied_coupon_id, amount_cents FROM credits WHERE invoice_id = ANY ($1::bigint[])
+            ORDER BY invoice_id, position
+            """, [headers.map(\.id)], as: CreditRow.self) {
+            credits[row.invoiceId, default: []].append(
+                InvoiceRecord.Credit(lagoId: row.lagoId, appliedCouponId: row.appliedCouponId, amountCents: row.amountCents))
+        }
+        return try headers.map {
+            InvoiceRecord(header: try $0.header, fees: fees[$0.id] ?? [], billed: billed[$0.id] ?? [:], credits: credits[$0.id] ?? [])
+        }
     }
 
     private struct HeaderRow: Decodable {

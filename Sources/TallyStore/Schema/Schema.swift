@@ -347,6 +347,38 @@ public enum Schema {
             -- The invoice's coupons, and each tax it applies with the fees it applies to, as JSON.
             ALTER TABLE invoices ADD COLUMN coupons_amount_cents bigint NOT NULL DEFAULT 0, ADD COLUMN applied_taxes jsonb;
             """),
+        Migration(version: 16, name: "coupons, applied coupons and what they took from invoices", sql: """
+            CREATE TABLE coupons (
+                id bigserial PRIMARY KEY,
+                lago_id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(),
+                code text NOT NULL UNIQUE,
+                definition jsonb NOT NULL,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                updated_at timestamptz NOT NULL DEFAULT now()
+            );
+            -- A coupon applied to a customer, once: its definition holds the overrides of its terms.
+            CREATE TABLE applied_coupons (
+                id bigserial PRIMARY KEY,
+                lago_id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(),
+                customer_id bigint NOT NULL REFERENCES customers,
+                coupon_id bigint NOT NULL REFERENCES coupons,
+                definition jsonb NOT NULL,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                UNIQUE (customer_id, coupon_id)
+            );
+            -- What a coupon took from an invoice (Lago's credits). What is left of a coupon is counted from
+            -- the credits of live invoices, so voiding an invoice gives its coupons back.
+            CREATE TABLE credits (
+                id bigserial PRIMARY KEY,
+                lago_id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(),
+                invoice_id bigint NOT NULL REFERENCES invoices,
+                applied_coupon_id bigint NOT NULL REFERENCES applied_coupons,
+                amount_cents bigint NOT NULL CHECK (amount_cents >= 0),
+                position integer NOT NULL
+            );
+            CREATE INDEX credits_applied_coupon ON credits (applied_coupon_id);
+            CREATE INDEX credits_invoice ON credits (invoice_id);
+            """),
     ]
 
     /// The schema version this build of Tally expects.
