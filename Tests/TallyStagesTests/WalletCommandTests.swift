@@ -200,6 +200,21 @@ import TallyCore
         #expect(try Self.topUp(db, wallet: "big", granted: "1000000000").balanceCents == 9_100_000_000_000_000_000)
     }
 
+    @Test func changingCatalogCreditsPointsToTheTopUpCommand() throws {
+        let wallet = { (granted: String) in CloseCatalog.wallet("AI Credits", customer: "cust", paid: "3", granted: granted) }
+        let db = try Self.customerWithWallets([wallet("1")])
+        let errors = try #require(throws: CatalogErrors.self) {
+            try db.applyCatalog(CloseCatalog.document(
+                plans: [CloseCatalog.plan("tokens", charges: [CloseCatalog.perFilterCharge])],
+                customers: [CloseCatalog.customer("cust"), CloseCatalog.customer("other")],
+                subscriptions: [CloseCatalog.subscription("sub", customer: "cust", plan: "tokens", at: "2026-10-01T00:00:00Z")],
+                wallets: [wallet("5")]))
+        }
+        #expect(errors.errors.map(\.path) == ["wallets[0]"])
+        #expect(errors.description.contains("add granted credits with `tally wallet top-up --customer cust --wallet 'AI Credits' --granted CREDITS`"),
+                "\(errors)")
+    }
+
     // MARK: Show
 
     @Test func showGivesEachWalletInLagosVocabulary() throws {
