@@ -43,7 +43,7 @@ struct WalletCommand: ParsableCommand {
                     throw ExitCode(ExitStatus.usage)
                 }
                 let balance = report.balance
-                Terminal.say("topped up wallet \(report.wallet) of \(report.customer): \(report.grantedCredits) granted credits; "
+                Terminal.say("topped up wallet \"\(report.wallet)\" of \(report.customer): \(report.grantedCredits) granted credits; "
                     + "balance \(WalletShow.credits(balance.grantedCredits, balance.purchasedCredits)) = "
                     + Close.money(report.balanceCents, balance.currency))
             }
@@ -92,7 +92,7 @@ enum WalletShow {
         for wallet in statement.wallets {
             let history = wallet.history
             lines.append("")
-            lines.append("wallet \(history.name)  \(history.currency)  rate_amount \(history.rateAmount)  priority \(history.priority)  created \(toTheSecond(history.createdAt))")
+            lines.append("wallet \"\(history.name)\"  \(history.currency)  rate_amount \(history.rateAmount)  priority \(history.priority)  created \(toTheSecond(history.createdAt))")
             lines.append("  balance \(credits(wallet.balance.grantedCredits, wallet.balance.purchasedCredits)) = "
                 + Close.money(wallet.balanceCents, history.currency))
             guard !history.transactions.isEmpty else {
