@@ -78,7 +78,9 @@ public struct WalletStore {
                 guard let type = WalletHistory.Transaction.TransactionType(rawValue: direction), let granted = row.granted,
                       let purchased = row.purchased, let reason = row.reason, let createdAt = row.createdAt
                 else {
-                    throw UnreadableTransaction(walletId: row.walletId, reason: "direction \"\(direction)\" or a NULL column")
+                    throw UnreadableTransaction(
+                        walletId: row.walletId,
+                        reason: "its direction \"\(direction)\" is neither inbound nor outbound, or its credits, reason or created_at are NULL")
                 }
                 transactions.append(WalletHistory.Transaction(
                     createdAt: createdAt, transactionType: type, grantedCredits: granted, purchasedCredits: purchased,
