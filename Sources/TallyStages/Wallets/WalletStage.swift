@@ -47,8 +47,6 @@ public struct WalletTopUpReport: Sendable {
     public let balance: WalletBalance
     /// `balance` in minor units of its currency, rounded half-up.
     public let balanceCents: Int64
-    /// When the inbound transaction was recorded.
-    public let recordedAt: UTCInstant
 }
 
 /// `tally wallet top-up` and `tally wallet show`: add granted credits to a customer's wallet, as
@@ -88,12 +86,11 @@ public enum WalletStage {
             } catch {
                 throw WalletCommandError.refusedTopUp(wallet: walletName, customer: externalId, error)
             }
-            let recordedAt = try store.wallets.insert(WalletStore.Transaction(
-                walletId: wallet.id, direction: .inbound, granted: credits, purchased: .zero, reason: WalletTopUp.reason, invoiceId: nil))
+            try store.wallets.record([WalletStore.Transaction(
+                walletId: wallet.id, direction: .inbound, granted: credits, purchased: .zero, reason: WalletTopUp.reason, invoiceId: nil)])
             try Interruption.check()
             return WalletTopUpReport(
-                customer: externalId, wallet: walletName, grantedCredits: credits, balance: after.balance, balanceCents: after.balanceCents,
-                recordedAt: recordedAt)
+                customer: externalId, wallet: walletName, grantedCredits: credits, balance: after.balance, balanceCents: after.balanceCents)
         }
     }
 

@@ -3,9 +3,8 @@ import TallyPostgres
 
 /// PostgreSQL advisory locks Tally takes, and their keys, all in one place.
 ///
-/// - `run`: held for the life of a connection by every command that writes events, invoices or wallet
-///   transactions (`tally ingest`, `close`, `reprocess`, `run`, `subscription`, `wallet top-up`), so two
-///   runs never work on one database at once.
+/// - `run`: held for the life of a connection by `tally ingest`, `close`, `reprocess`, `run`, `subscription`
+///   and `wallet top-up`, so that no two of them work on one database at once.
 /// - `migration`: held by the transaction that migrates the schema.
 /// - `catalog`: held by the transaction that applies a catalog (customer sequence numbers, wallet grants),
 ///   terminates a subscription, changes its plan or tops up a wallet.

@@ -42,16 +42,6 @@ public struct WalletStore {
         }
     }
 
-    /// Records one transaction (`tally wallet top-up`) and returns when it was recorded: the start
-    /// of the open database transaction, as for every row it writes.
-    public func insert(_ transaction: Transaction) throws -> UTCInstant {
-        try connection.queryValue("""
-            INSERT INTO wallet_transactions (wallet_id, direction, granted_credits, purchased_credits, reason, invoice_id)
-            VALUES ($1, $2, $3::numeric, $4::numeric, $5, $6) RETURNING created_at
-            """, [transaction.walletId, transaction.direction.rawValue, transaction.granted, transaction.purchased,
-                  transaction.reason, transaction.invoiceId], column: "created_at")
-    }
-
     /// The customer's wallets in creation order, each with its transactions in the order they were
     /// recorded and the number of the invoice each is linked to; read in one statement, so the
     /// transactions are those of one moment.
