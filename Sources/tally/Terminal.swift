@@ -11,7 +11,7 @@ enum ExitStatus {
     static let locked: Int32 = 4
 }
 
-/// Human output goes to stderr; stdout is kept for `--json`.
+/// Human output goes to stderr; stdout is kept for `--json` and for reports that are a command's result.
 enum Terminal {
     static let isInteractive = isatty(STDERR_FILENO) == 1
 
@@ -32,6 +32,12 @@ enum Terminal {
     static func clearProgress() {
         guard isInteractive else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+
+    /// A report that is the command's result (`tally wallet show`): on stdout, as `--json` would be,
+    /// so that it can be redirected to a file.
+    static func output(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
     }
 
     static func printJSON(_ value: JSONValue) {

@@ -119,4 +119,33 @@ import TallyCore
         ])
         #expect(Terminal.describe(error) == "/srv/tally/out/runs: Permission denied")
     }
+
+    // MARK: tally wallet show
+
+    @Test func aWalletStatementReadsAsATableForPeople() throws {
+        let at = try #require(UTCInstant(year: 2026, month: 11, day: 1, hour: 7, minute: 10, second: 40, microsecond: 938_027))
+        let history = WalletHistory(
+            walletId: 1, name: "AI Credits", currency: "USD", rateAmount: ExactDecimal(1), priority: 50, createdAt: at,
+            transactions: [
+                .init(createdAt: at, transactionType: .inbound, grantedCredits: ExactDecimal(25), purchasedCredits: ExactDecimal(100),
+                      reason: "credits granted when the wallet was created", invoiceNumber: nil),
+                .init(createdAt: at, transactionType: .outbound, grantedCredits: ExactDecimal(25), purchasedCredits: ExactDecimal(100),
+                      reason: "applied to invoice MIS-001-001", invoiceNumber: "MIS-001-001"),
+                .init(createdAt: at, transactionType: .inbound, grantedCredits: try #require(ExactDecimal(decimalString: "12.5")),
+                      purchasedCredits: .zero, reason: "granted credits topped up", invoiceNumber: nil),
+            ])
+        let text = WalletShow.text(try WalletStatement(externalCustomerId: "acme", wallets: [history]))
+        #expect(text == """
+            customer acme: 1 wallet(s)
+
+            wallet "AI Credits"  USD  rate_amount 1  priority 50  created 2026-11-01T07:10:40Z
+              balance 12.5 credits (12.5 granted, 0 purchased) = 12.50 USD
+              created_at            type      granted  purchased  invoice      reason
+              2026-11-01T07:10:40Z  inbound       +25       +100               credits granted when the wallet was created
+              2026-11-01T07:10:40Z  outbound      -25       -100  MIS-001-001  applied to invoice MIS-001-001
+              2026-11-01T07:10:40Z  inbound     +12.5          0               granted credits topped up
+
+            """)
+        #expect(WalletShow.text(try WalletStatement(externalCustomerId: "hooli", wallets: [])) == "customer hooli has no wallet\n")
+    }
 }

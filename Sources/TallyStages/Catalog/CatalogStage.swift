@@ -318,6 +318,14 @@ private struct CatalogWriter {
         fieldName.map { JSONValue.quoted($0) } ?? "none (count_agg)"
     }
 
+    /// `text` as one shell word, single-quoted unless it is plain, so a command in a message can be pasted.
+    private static func shellWord(_ text: String) -> String {
+        let plain = !text.isEmpty && text.unicodeScalars.allSatisfy { scalar in
+            ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar) || "._-/".unicodeScalars.contains(scalar)
+        }
+        return plain ? text : "'" + text.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
+    }
+
     private mutating func writeWallet(_ wallet: Wallet, customerId: Int64, index: Int) throws {
         let label = "wallet \"\(wallet.name)\" of customer \(wallet.externalCustomerId)"
         guard let existing = stored.wallets.first(where: { $0.customerId == customerId && $0.definition.name == wallet.name }) else {
@@ -338,7 +346,7 @@ private struct CatalogWriter {
         let path = "wallets[\(index)]"
         if old.paidCredits != wallet.paidCredits || old.grantedCredits != wallet.grantedCredits {
             errors.append(CatalogError(file: file, path: path,
-                message: "\(label) exists with paid_credits \(old.paidCredits) and granted_credits \(old.grantedCredits); credits in the catalog are granted once, when the wallet is created: add credits with a top-up instead of changing them here"))
+                message: "\(label) exists with paid_credits \(old.paidCredits) and granted_credits \(old.grantedCredits); credits in the catalog are granted once, when the wallet is created: add granted credits with `tally wallet top-up --customer \(Self.shellWord(wallet.externalCustomerId)) --wallet \(Self.shellWord(wallet.name)) --granted CREDITS` instead of changing them here (paid top-ups are not supported yet)"))
         }
         if old.currency != wallet.currency || old.rateAmount != wallet.rateAmount {
             errors.append(CatalogError(file: file, path: path,

@@ -3,10 +3,11 @@ import TallyPostgres
 
 /// PostgreSQL advisory locks Tally takes, and their keys, all in one place.
 ///
-/// - `run`: held for the life of a connection by every command that writes events or invoices
-///   (`tally ingest`, `close`, `reprocess`, `run`), so two runs never work on one database at once.
+/// - `run`: held for the life of a connection by `tally ingest`, `close`, `reprocess`, `run`, `subscription`
+///   and `wallet top-up`, so that no two of them work on one database at once.
 /// - `migration`: held by the transaction that migrates the schema.
-/// - `catalog`: held by the transaction that applies a catalog (customer sequence numbers, wallet grants).
+/// - `catalog`: held by the transaction that applies a catalog (customer sequence numbers, wallet grants),
+///   terminates a subscription, changes its plan or tops up a wallet.
 public enum AdvisoryLock: Int64, Sendable {
     case run = 0x7A11_0000
     case migration = 0x7A11_0001

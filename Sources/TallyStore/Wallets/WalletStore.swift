@@ -42,6 +42,58 @@ public struct WalletStore {
         }
     }
 
+    /// The customer's wallets in creation order, each with its transactions in the order they were
+    /// recorded and the number of the invoice each is linked to; read in one statement, so the
+    /// transactions are those of one moment.
+    public func histories(customerId: Int64) throws -> [WalletHistory] {
+        struct Row: Decodable {
+            let walletId: Int64, name: String, currency: String, rateAmount: ExactDecimal, priority: Int, walletCreatedAt: UTCInstant
+            let direction: String?, granted: ExactDecimal?, purchased: ExactDecimal?, reason: String?, createdAt: UTCInstant?
+            let invoiceNumber: String?
+        }
+        let rows = try connection.query("""
+            SELECT w.id AS wallet_id, w.name, w.currency, w.rate_amount, w.priority, w.created_at AS wallet_created_at,
+                   t.direction, t.granted_credits AS granted, t.purchased_credits AS purchased, t.reason, t.created_at,
+                   i.number AS invoice_number
+            FROM wallets w
+            LEFT JOIN wallet_transactions t ON t.wallet_id = w.id
+            LEFT JOIN invoices i ON i.id = t.invoice_id
+            WHERE w.customer_id = $1
+            ORDER BY w.id, t.id
+            """, [customerId], as: Row.self)
+        var histories: [WalletHistory] = []
+        var transactions: [WalletHistory.Transaction] = []
+        for (index, row) in rows.enumerated() {
+            if let direction = row.direction {
+                guard let type = WalletHistory.Transaction.TransactionType(rawValue: direction), let granted = row.granted,
+                      let purchased = row.purchased, let reason = row.reason, let createdAt = row.createdAt
+                else {
+                    throw UnreadableTransaction(
+                        walletId: row.walletId,
+                        reason: "its direction \"\(direction)\" is neither inbound nor outbound, or its credits, reason or created_at are NULL")
+                }
+                transactions.append(WalletHistory.Transaction(
+                    createdAt: createdAt, transactionType: type, grantedCredits: granted, purchasedCredits: purchased,
+                    reason: reason, invoiceNumber: row.invoiceNumber))
+            }
+            // The wallet's last row: every transaction of it is read.
+            if index == rows.count - 1 || rows[index + 1].walletId != row.walletId {
+                histories.append(WalletHistory(
+                    walletId: row.walletId, name: row.name, currency: row.currency, rateAmount: row.rateAmount,
+                    priority: row.priority, createdAt: row.walletCreatedAt, transactions: transactions))
+                transactions = []
+            }
+        }
+        return histories
+    }
+
+    /// A stored wallet transaction that does not read back as one (edited by hand).
+    public struct UnreadableTransaction: Error, CustomStringConvertible {
+        public let walletId: Int64
+        public let reason: String
+        public var description: String { "a transaction of wallet id \(walletId) cannot be read: \(reason)" }
+    }
+
     /// Each customer's wallets with what is left of their granted and purchased credits, by customer id.
     public func balances(customerIds: [Int64]) throws -> [Int64: [WalletBalance]] {
         struct Row: Decodable {
