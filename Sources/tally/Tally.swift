@@ -10,7 +10,7 @@ struct Tally: ParsableCommand {
             Exit codes: 0 success; 1 failure (the failing stage committed nothing); 2 bad usage or \
             configuration; 3 finished, but some events were rejected; 4 another run holds the lock.
             """,
-        subcommands: [DB.self, CatalogCommand.self, SubscriptionCommand.self, WalletCommand.self, Ingest.self, Close.self, Reprocess.self, Usage.self, Run.self, Bench.self])
+        subcommands: [DB.self, CatalogCommand.self, SubscriptionCommand.self, WalletCommand.self, CreditNoteCommand.self, Ingest.self, Close.self, Reprocess.self, Usage.self, Run.self, Bench.self])
 
     /// ArgumentParser exits with 64 on bad usage; Tally's exit codes (README) say 2.
     static func main() {

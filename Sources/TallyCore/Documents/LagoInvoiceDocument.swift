@@ -43,7 +43,7 @@ public struct LagoInvoiceDocument: Sendable {
             ("currency", .string(header.currency)),
             ("fees_amount_cents", cents(header.feesAmountCents)), ("coupons_amount_cents", cents(header.couponsAmountCents)),
             ("taxes_amount_cents", cents(header.taxesAmountCents)),
-            ("credit_notes_amount_cents", 0), ("progressive_billing_credit_amount_cents", 0),
+            ("credit_notes_amount_cents", cents(header.creditNotesAmountCents)), ("progressive_billing_credit_amount_cents", 0),
             ("sub_total_excluding_taxes_amount_cents", cents(header.subTotalExcludingTaxesAmountCents)),
             ("sub_total_including_taxes_amount_cents", cents(header.subTotalIncludingTaxesAmountCents)),
             ("prepaid_credit_amount_cents", cents(header.prepaidCreditAmountCents)),
@@ -63,15 +63,20 @@ public struct LagoInvoiceDocument: Sendable {
                          trueUp: Self.trueUpLink(of: index, in: invoice.fees), catalog: catalog)
             })),
             ("credits", .array(invoice.credits.map { credit in
-                let applied = catalog.appliedCoupons.first { $0.id == credit.appliedCouponId }
-                let coupon = applied.flatMap { catalog.coupons[$0.definition.couponCode] }
+                let item: JSONObject
+                if let note = credit.creditNote {
+                    item = JSONObject([("lago_item_id", .string(note.lagoId)), ("type", "credit_note"),
+                                       ("code", .string(note.number)), ("name", .string(note.number))])
+                } else {
+                    let applied = catalog.appliedCoupons.first { $0.id == credit.appliedCouponId }
+                    let coupon = applied.flatMap { catalog.coupons[$0.definition.couponCode] }
+                    item = JSONObject([("lago_item_id", .string(applied?.lagoId ?? "")), ("type", "coupon"),
+                                       ("code", .string(coupon?.definition.code ?? "")), ("name", .string(coupon?.definition.name ?? ""))])
+                }
                 return .object(JSONObject([
                     ("lago_id", .string(credit.lagoId)), ("amount_cents", cents(credit.amountCents)),
-                    ("amount_currency", .string(header.currency)), ("before_taxes", true),
-                    ("item", .object(JSONObject([
-                        ("lago_item_id", .string(applied?.lagoId ?? "")), ("type", "coupon"),
-                        ("code", .string(coupon?.definition.code ?? "")), ("name", .string(coupon?.definition.name ?? "")),
-                    ]))),
+                    ("amount_currency", .string(header.currency)), ("before_taxes", .bool(credit.creditNote == nil)),
+                    ("item", .object(item)),
                     ("invoice", .object(JSONObject([
                         ("lago_id", .string(header.lagoId)), ("payment_status", .string(header.paymentStatus.rawValue)),
                     ]))),

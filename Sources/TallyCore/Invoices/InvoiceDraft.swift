@@ -104,8 +104,11 @@ public struct InvoiceDraft: Sendable {
 
     /// How the invoice is settled, in Lago's order (docs/BILLING.md, invoice totals): its fees, the
     /// `coupons` (the customer's, with what is left of them), the taxes on each fee after its share
-    /// of the coupons, then the wallet debits taken from `wallets` on the total including taxes.
-    public func settle(against wallets: [WalletBalance], coupons: [CouponBalance] = []) throws(BillingError) -> Settlement {
+    /// of the coupons, the customer's `creditNotes` on the total including taxes, then the wallet
+    /// debits taken from `wallets` on what is left.
+    public func settle(
+        against wallets: [WalletBalance], coupons: [CouponBalance] = [], creditNotes: [CreditNoteBalance] = []
+    ) throws(BillingError) -> Settlement {
         let feeAmounts = fees.map(\.fee.amountCents)
         let discounted = try InvoiceCoupons.apply(
             fees.map { line in
@@ -122,13 +125,17 @@ public struct InvoiceDraft: Sendable {
         let couponsCents = try Int64.sum(discounted.credits.map(\.amountCents), "the coupons")
         let totals = try InvoiceTotals(feeAmountsCents: feeAmounts, couponsAmountCents: couponsCents, taxesAmountCents: taxes.amountCents,
                                        debits: [])
-        let debits = try WalletLedger.debits(invoiceTotalCents: totals.subTotalIncludingTaxesAmountCents, currency: currency,
-                                             wallets: wallets)
+        let credited = InvoiceCreditNotes.apply(dueCents: totals.subTotalIncludingTaxesAmountCents, currency: currency,
+                                                balances: creditNotes)
+        let creditNotesCents = try Int64.sum(credited.credits.map(\.amountCents), "the credit notes")
+        let debits = try WalletLedger.debits(invoiceTotalCents: totals.subTotalIncludingTaxesAmountCents - creditNotesCents,
+                                             currency: currency, wallets: wallets)
         return Settlement(
-            debits: debits, credits: discounted.credits, couponsAfter: discounted.after, feeCoupons: discounted.shares,
+            debits: debits, credits: discounted.credits, couponsAfter: discounted.after,
+            creditNoteCredits: credited.credits, creditNotesAfter: credited.after, feeCoupons: discounted.shares,
             feeTaxes: taxes.fees, appliedTaxes: taxes.invoice,
             totals: try InvoiceTotals(feeAmountsCents: feeAmounts, couponsAmountCents: couponsCents, taxesAmountCents: taxes.amountCents,
-                                      debits: debits))
+                                      creditNotesAmountCents: creditNotesCents, debits: debits))
     }
 
     /// Rates `customer`'s `period` with the current catalog from its subscriptions' usage buckets
@@ -185,6 +192,10 @@ public struct Settlement: Sendable {
     public let credits: [CouponCredit]
     /// The customer's coupons after this invoice.
     public let couponsAfter: [CouponBalance]
+    /// What each credit note took, oldest first.
+    public let creditNoteCredits: [CreditNoteCredit]
+    /// The customer's credit notes after this invoice.
+    public let creditNotesAfter: [CreditNoteBalance]
     /// Each fee's share of the coupons, in minor units (exact, 5 decimals), in fee order.
     public let feeCoupons: [ExactDecimal]
     /// Each fee's taxes, in fee order.

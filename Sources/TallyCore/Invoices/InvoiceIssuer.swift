@@ -6,13 +6,16 @@ public struct InvoiceIssuer: Sendable {
     private var lastSequences: [Int64: Int]
     private var wallets: [Int64: [WalletBalance]]
     private var coupons: [Int64: [CouponBalance]]
+    private var creditNotes: [Int64: [CreditNoteBalance]]
 
     /// `lastSequences`: each customer's highest invoice sequence so far (none: 0);
     /// `wallets`: each customer's wallets with what is left on them; `coupons`: each customer's
     /// applied coupons with what is left of them.
     public init(
-        prefix: String, lastSequences: [Int64: Int], wallets: [Int64: [WalletBalance]], coupons: [Int64: [CouponBalance]] = [:]
+        prefix: String, lastSequences: [Int64: Int], wallets: [Int64: [WalletBalance]], coupons: [Int64: [CouponBalance]] = [:],
+        creditNotes: [Int64: [CreditNoteBalance]] = [:]
     ) {
+        self.creditNotes = creditNotes
         self.prefix = prefix
         self.lastSequences = lastSequences
         self.wallets = wallets
@@ -23,11 +26,13 @@ public struct InvoiceIssuer: Sendable {
     /// nothing, when its settlement has no exact value.
     public mutating func issue(_ draft: InvoiceDraft) throws(BillingError) -> IssuedDraft {
         let customer = draft.customer
-        let settlement = try draft.settle(against: wallets[customer.id] ?? [], coupons: coupons[customer.id] ?? [])
+        let settlement = try draft.settle(against: wallets[customer.id] ?? [], coupons: coupons[customer.id] ?? [],
+                                          creditNotes: creditNotes[customer.id] ?? [])
         var left: [WalletBalance] = []
         for wallet in wallets[customer.id] ?? [] { left.append(try wallet.after(settlement.debits)) }
         wallets[customer.id] = left
         coupons[customer.id] = settlement.couponsAfter
+        creditNotes[customer.id] = settlement.creditNotesAfter
         let sequence = (lastSequences[customer.id] ?? 0) + 1
         lastSequences[customer.id] = sequence
         let number = InvoiceNumber.format(prefix: prefix, customerSequence: customer.sequentialId, invoiceSequence: sequence)

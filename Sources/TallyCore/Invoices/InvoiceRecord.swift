@@ -92,6 +92,8 @@ public struct InvoiceRecord: Sendable {
         public let startingSubscriptionId: Int64?
         /// Lago's `coupons_amount_cents`.
         public var couponsAmountCents: Int64 = 0
+        /// Lago's `credit_notes_amount_cents`: credit notes' credit applied.
+        public var creditNotesAmountCents: Int64 = 0
         /// The invoice's taxes, one per tax, as applied.
         public var appliedTaxes: [AppliedTax] = []
 
@@ -150,12 +152,15 @@ public struct InvoiceRecord: Sendable {
     public let credits: [Credit]
 
     /// What one applied coupon took from the invoice.
-    public struct Credit: Sendable, Equatable {
+    public struct Credit: Sendable {
         public let lagoId: String
-        public let appliedCouponId: Int64
+        /// The applied coupon it comes from; nil for a credit note's.
+        public let appliedCouponId: Int64?
         public let amountCents: Int64
+        /// The credit note it comes from (store id, Lago id, number); nil for a coupon's.
+        public var creditNote: (id: Int64, lagoId: String, number: String)?
 
-        public init(lagoId: String, appliedCouponId: Int64, amountCents: Int64) {
+        public init(lagoId: String, appliedCouponId: Int64?, amountCents: Int64) {
             self.lagoId = lagoId
             self.appliedCouponId = appliedCouponId
             self.amountCents = amountCents

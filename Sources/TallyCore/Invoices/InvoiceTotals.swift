@@ -8,11 +8,13 @@ public struct InvoiceTotals: Equatable, Sendable {
     public let taxesAmountCents: Int64
     public let subTotalExcludingTaxesAmountCents: Int64
     public let subTotalIncludingTaxesAmountCents: Int64
+    /// Credit notes' credit applied (Lago's `credit_notes_amount_cents`), after taxes, before wallets.
+    public let creditNotesAmountCents: Int64
     /// Wallet credits applied: granted + purchased.
     public let prepaidCreditAmountCents: Int64
     public let prepaidGrantedCreditAmountCents: Int64
     public let prepaidPurchasedCreditAmountCents: Int64
-    /// Sub-total including taxes − prepaid credits.
+    /// Sub-total including taxes − credit notes − prepaid credits.
     public let totalAmountCents: Int64
 
     /// Equal to the total: nothing is paid before an invoice is issued.
@@ -22,8 +24,10 @@ public struct InvoiceTotals: Equatable, Sendable {
     /// by `debits` (from `WalletLedger.debits`, computed on the sub-total including taxes). Throws
     /// when a sum exceeds 64-bit minor units.
     public init(
-        feeAmountsCents: [Int64], couponsAmountCents: Int64 = 0, taxesAmountCents: Int64 = 0, debits: [WalletDebit]
+        feeAmountsCents: [Int64], couponsAmountCents: Int64 = 0, taxesAmountCents: Int64 = 0, creditNotesAmountCents: Int64 = 0,
+        debits: [WalletDebit]
     ) throws(BillingError) {
+        self.creditNotesAmountCents = creditNotesAmountCents
         feesAmountCents = try Int64.sum(feeAmountsCents, "the sum of the fees")
         self.couponsAmountCents = couponsAmountCents
         self.taxesAmountCents = taxesAmountCents
@@ -35,8 +39,9 @@ public struct InvoiceTotals: Equatable, Sendable {
         prepaidPurchasedCreditAmountCents = try Int64.sum(debits.map(\.purchasedAmountCents), "the purchased credits applied")
         prepaidCreditAmountCents = try Int64.sum([prepaidGrantedCreditAmountCents, prepaidPurchasedCreditAmountCents],
                                                  "the credits applied")
-        // Credits never exceed the sub-total they pay (WalletLedger), so this cannot overflow.
-        totalAmountCents = subTotalIncludingTaxesAmountCents - prepaidCreditAmountCents
+        // Credit notes and wallet credits never exceed what is left to pay (InvoiceCreditNotes,
+        // WalletLedger), so this cannot overflow.
+        totalAmountCents = subTotalIncludingTaxesAmountCents - creditNotesAmountCents - prepaidCreditAmountCents
     }
 }
 

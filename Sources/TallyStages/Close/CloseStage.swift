@@ -79,6 +79,9 @@ public struct CloseStage {
             summary.filesWritten = try writing.results().flatMap { $0 }
             summary.filesWritten += try files.write(periods: Set(pairs.map(\.1.label) + starts.periods + ended.map(\.label)).sorted(),
                                                     except: Set(summary.issued.map(\.number)).subtracting(starts.numbers))
+            // Credit notes whose credit these invoices took: their balances changed.
+            summary.filesWritten += try CreditNoteStage.writeFiles(
+                numbers: try store.creditNotes.numbers(creditedOn: summary.issued.map(\.number)), store: store, outDirectory: outDirectory)
         } catch let error as OutputError {
             summary.fileFailure = error.description
         }
@@ -217,7 +220,8 @@ public struct CloseStage {
                                    lastSequences: try store.invoices.lastSequences(customerIds: customerIds),
                                    wallets: try store.wallets.balances(customerIds: customerIds),
                                    coupons: Dictionary(customerIds.map { ($0, catalog.couponBalances(of: $0, credits: credits)) },
-                                                       uniquingKeysWith: { $1 }))
+                                                       uniquingKeysWith: { $1 }),
+                                   creditNotes: try store.creditNotes.balances(customerIds: customerIds))
         var issued: [IssuedDraft] = []
         var notIssued: [NotIssued] = []
         for draft in drafts {

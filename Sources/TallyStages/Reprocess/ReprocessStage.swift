@@ -175,6 +175,10 @@ public struct ReprocessStage {
         }
         if !dryRun {
             summary.filesWritten = try InvoiceFileWriter(store: store, catalog: catalog, outDirectory: outDirectory).write(periods: [label])
+            // Credit notes whose credit a voided or a new invoice took: their balances changed.
+            let touched = changed.map(\.invoice.header.number) + issued.values.map(\.number)
+            summary.filesWritten += try CreditNoteStage.writeFiles(
+                numbers: try store.creditNotes.numbers(creditedOn: touched), store: store, outDirectory: outDirectory)
         }
         return summary
     }
@@ -239,6 +243,9 @@ public struct ReprocessStage {
         let unrated = Set(notRated.map(\.customer))
         let wallets = try store.wallets.balances(customerIds: pairs.map(\.customer.id))
         let couponCredits = catalog.appliedCoupons.isEmpty ? [:] : try store.invoices.couponCredits(excluding: pairs.map(\.invoice.header.id))
+        let creditNoteBalances = try store.creditNotes.balances(customerIds: pairs.map(\.customer.id),
+                                                                excluding: pairs.map(\.invoice.header.id))
+        let credited = try store.creditNotes.creditedInvoices(pairs.map(\.invoice.header.id))
         var plans: [InvoicePlan] = []
         var failed = notRated
         for pair in pairs where !unrated.contains(pair.customer.externalId) {
@@ -258,8 +265,13 @@ public struct ReprocessStage {
                 // are returned.
                 let balances = try (wallets[customer.id] ?? []).map { try $0.returning(invoice.credits) }
                 let coupons = catalog.couponBalances(of: customer.id, credits: couponCredits)
+                if !changes.isEmpty, credited.contains(invoice.header.id) {
+                    throw BillingError("invoice \(invoice.header.number) has credit notes, so it is not voided and reissued: "
+                        + "correct it with another credit note (tally credit-note create)")
+                }
+                let settlement = try draft.settle(against: balances, coupons: coupons, creditNotes: creditNoteBalances[customer.id] ?? [])
                 plans.append(InvoicePlan(invoice: invoice, draft: draft, unpriced: rating.unpriced, changes: changes,
-                                         newAmounts: InvoiceAmounts(try draft.settle(against: balances, coupons: coupons).totals),
+                                         newAmounts: InvoiceAmounts(settlement.totals),
                                          plans: choices[customer.id]?.uses ?? []))
             } catch {
                 failed.append(NotIssued(customer: customer.externalId, period: invoice.header.period, reason: "\(error)"))

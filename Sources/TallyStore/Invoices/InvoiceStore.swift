@@ -49,7 +49,7 @@ public struct InvoiceStore {
                 currency, status, payment_status, fees_amount_cents, taxes_amount_cents,
                 sub_total_excluding_taxes_amount_cents, sub_total_including_taxes_amount_cents,
                 prepaid_credit_amount_cents, prepaid_granted_credit_amount_cents, prepaid_purchased_credit_amount_cents,
-                total_amount_cents, starting_subscription_id, coupons_amount_cents, applied_taxes) FROM STDIN
+                total_amount_cents, starting_subscription_id, coupons_amount_cents, applied_taxes, credit_notes_amount_cents) FROM STDIN
             """) { copy in
             for (id, invoice) in zip(ids, issued) {
                 let totals = invoice.totals
@@ -60,6 +60,7 @@ public struct InvoiceStore {
                     totals.subTotalIncludingTaxesAmountCents, totals.prepaidCreditAmountCents,
                     totals.prepaidGrantedCreditAmountCents, totals.prepaidPurchasedCreditAmountCents, totals.totalAmountCents,
                     invoice.draft.startingSubscriptionId, totals.couponsAmountCents, AppliedTax.json(invoice.settlement.appliedTaxes),
+                    totals.creditNotesAmountCents,
                 ])
             }
         }
@@ -109,10 +110,14 @@ public struct InvoiceStore {
                 }
             }
         }
-        try connection.copyIn("COPY credits (invoice_id, applied_coupon_id, amount_cents, position) FROM STDIN") { copy in
+        try connection.copyIn("COPY credits (invoice_id, applied_coupon_id, credit_note_id, amount_cents, position) FROM STDIN") { copy in
             for (id, invoice) in zip(ids, issued) {
                 for (position, credit) in invoice.settlement.credits.enumerated() {
-                    try copy.writeRow([id, credit.appliedCouponId, credit.amountCents, position])
+                    try copy.writeRow([id, credit.appliedCouponId, nil as Int64?, credit.amountCents, position])
+                }
+                let first = invoice.settlement.credits.count
+                for (offset, credit) in invoice.settlement.creditNoteCredits.enumerated() {
+                    try copy.writeRow([id, nil as Int64?, credit.creditNoteId, credit.amountCents, first + offset])
                 }
             }
         }
@@ -153,7 +158,8 @@ public struct InvoiceStore {
         var credits: [Int64: [Int64]] = [:]
         try connection.forEachRow("""
             SELECT c.applied_coupon_id, c.amount_cents FROM credits c JOIN invoices i ON i.id = c.invoice_id
-            WHERE i.status <> 'voided' AND i.id <> ALL ($1::bigint[]) ORDER BY c.invoice_id, c.position
+            WHERE i.status <> 'voided' AND i.id <> ALL ($1::bigint[]) AND c.applied_coupon_id IS NOT NULL
+            ORDER BY c.invoice_id, c.position
             """, [excluding], as: Row.self) { row in credits[row.appliedCouponId, default: []].append(row.amountCents) }
         return credits
     }
@@ -230,7 +236,8 @@ public struct InvoiceStore {
                    i.sub_total_excluding_taxes_amount_cents, i.sub_total_including_taxes_amount_cents,
                    i.prepaid_credit_amount_cents, i.prepaid_granted_credit_amount_cents,
                    i.prepaid_purchased_credit_amount_cents, i.total_amount_cents, i.voided_at, i.created_at,
-                   i.period_to, i.starting_subscription_id, i.coupons_amount_cents, i.applied_taxes::text AS applied_taxes
+                   i.period_to, i.starting_subscription_id, i.coupons_amount_cents, i.applied_taxes::text AS applied_taxes,
+                   i.credit_notes_amount_cents
             FROM invoices i WHERE \(condition) ORDER BY i.number
             """, parameters, as: HeaderRow.self)
         guard !headers.isEmpty else { return [] }
@@ -259,13 +266,21 @@ public struct InvoiceStore {
                 chargesTo: row.chargesTo)
         }
         var credits: [Int64: [InvoiceRecord.Credit]] = [:]
-        struct CreditRow: Decodable { let invoiceId: Int64; let lagoId: String; let appliedCouponId: Int64; let amountCents: Int64 }
+        struct CreditRow: Decodable {
+            let invoiceId: Int64; let lagoId: String; let appliedCouponId: Int64?; let creditNoteId: Int64?; let amountCents: Int64
+            let creditNoteLagoId: String?; let creditNoteNumber: String?
+        }
         for row in try connection.query("""
-            SELECT invoice_id, lago_id, applied_coupon_id, amount_cents FROM credits WHERE invoice_id = ANY ($1::bigint[])
-            ORDER BY invoice_id, position
+            SELECT c.invoice_id, c.lago_id, c.applied_coupon_id, c.credit_note_id, c.amount_cents,
+                   n.lago_id::text AS credit_note_lago_id, n.number AS credit_note_number
+            FROM credits c LEFT JOIN credit_notes n ON n.id = c.credit_note_id WHERE c.invoice_id = ANY ($1::bigint[])
+            ORDER BY c.invoice_id, c.position
             """, [headers.map(\.id)], as: CreditRow.self) {
-            credits[row.invoiceId, default: []].append(
-                InvoiceRecord.Credit(lagoId: row.lagoId, appliedCouponId: row.appliedCouponId, amountCents: row.amountCents))
+            var credit = InvoiceRecord.Credit(lagoId: row.lagoId, appliedCouponId: row.appliedCouponId, amountCents: row.amountCents)
+            if let id = row.creditNoteId, let lagoId = row.creditNoteLagoId, let number = row.creditNoteNumber {
+                credit.creditNote = (id, lagoId, number)
+            }
+            credits[row.invoiceId, default: []].append(credit)
         }
         return try headers.map {
             InvoiceRecord(header: try $0.header, fees: fees[$0.id] ?? [], billed: billed[$0.id] ?? [:], credits: credits[$0.id] ?? [])
@@ -280,7 +295,7 @@ public struct InvoiceStore {
         let prepaidCreditAmountCents: Int64, prepaidGrantedCreditAmountCents: Int64, prepaidPurchasedCreditAmountCents: Int64
         let totalAmountCents: Int64, voidedAt: UTCInstant?, createdAt: UTCInstant
         let periodTo: UTCInstant, startingSubscriptionId: Int64?
-        let couponsAmountCents: Int64, appliedTaxes: String?
+        let couponsAmountCents: Int64, appliedTaxes: String?, creditNotesAmountCents: Int64
 
         var header: InvoiceRecord.Header {
             get throws {
@@ -294,6 +309,7 @@ public struct InvoiceStore {
                 prepaidPurchasedCreditAmountCents: prepaidPurchasedCreditAmountCents, totalAmountCents: totalAmountCents,
                 voidedAt: voidedAt, createdAt: createdAt, periodTo: periodTo, startingSubscriptionId: startingSubscriptionId)
                 header.couponsAmountCents = couponsAmountCents
+                header.creditNotesAmountCents = creditNotesAmountCents
                 guard let taxes = AppliedTax.list(json: appliedTaxes) else {
                     throw PostgresDecodingError(query: "invoice \(number)", column: "applied_taxes", message: "\(appliedTaxes ?? "") is not a list of taxes")
                 }

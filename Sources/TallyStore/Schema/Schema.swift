@@ -379,6 +379,45 @@ public enum Schema {
             CREATE INDEX credits_applied_coupon ON credits (applied_coupon_id);
             CREATE INDEX credits_invoice ON credits (invoice_id);
             """),
+        Migration(version: 17, name: "credit notes, and the credit they give to later invoices", sql: """
+            -- A credit note of an issued invoice: its items (amounts of the invoice's fees), their taxes, and
+            -- its total split into credit (for the customer's next invoices) and refund.
+            CREATE TABLE credit_notes (
+                id bigserial PRIMARY KEY,
+                lago_id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(),
+                number text NOT NULL UNIQUE,
+                invoice_id bigint NOT NULL REFERENCES invoices,
+                customer_id bigint NOT NULL REFERENCES customers,
+                sequential_id integer NOT NULL,
+                reason text NOT NULL,
+                description text,
+                issuing_date date NOT NULL,
+                currency text NOT NULL,
+                coupons_adjustment_amount numeric NOT NULL,
+                sub_total_excluding_taxes_amount_cents bigint NOT NULL,
+                taxes_amount_cents bigint NOT NULL,
+                total_amount_cents bigint NOT NULL CHECK (total_amount_cents >= 0),
+                credit_amount_cents bigint NOT NULL CHECK (credit_amount_cents >= 0),
+                refund_amount_cents bigint NOT NULL CHECK (refund_amount_cents >= 0),
+                applied_taxes jsonb,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                UNIQUE (invoice_id, sequential_id)
+            );
+            CREATE TABLE credit_note_items (
+                id bigserial PRIMARY KEY,
+                lago_id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(),
+                credit_note_id bigint NOT NULL REFERENCES credit_notes,
+                fee_id bigint NOT NULL REFERENCES fees,
+                amount_cents bigint NOT NULL CHECK (amount_cents > 0),
+                position integer NOT NULL
+            );
+            -- A credit is a coupon's (before taxes) or a credit note's (after taxes).
+            ALTER TABLE credits ALTER COLUMN applied_coupon_id DROP NOT NULL,
+                ADD COLUMN credit_note_id bigint REFERENCES credit_notes,
+                ADD CONSTRAINT credits_one_source CHECK ((applied_coupon_id IS NULL) <> (credit_note_id IS NULL));
+            CREATE INDEX credits_credit_note ON credits (credit_note_id);
+            ALTER TABLE invoices ADD COLUMN credit_notes_amount_cents bigint NOT NULL DEFAULT 0;
+            """),
     ]
 
     /// The schema version this build of Tally expects.
