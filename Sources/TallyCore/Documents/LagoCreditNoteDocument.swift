@@ -41,7 +41,14 @@ public struct LagoCreditNoteDocument: Sendable {
                     ("lago_id", .string(item.lagoId)), ("amount_cents", cents(item.amountCents)), ("amount_currency", .string(currency)),
                     ("fee", .object(JSONObject([
                         ("lago_id", .string(item.feeLagoId)), ("amount_cents", cents(fee?.amountCents ?? 0)),
-                        ("amount_currency", .string(currency)), ("item", .object(JSONObject([
+                        ("amount_currency", .string(currency)),
+                        ("taxes_amount_cents", cents(fee?.taxes.amountCents ?? 0)),
+                        ("taxes_rate", .number((fee?.taxes.rate ?? .zero).description)),
+                        ("total_amount_cents", cents((fee?.amountCents ?? 0) &+ (fee?.taxes.amountCents ?? 0))),
+                        ("total_amount_currency", .string(currency)), ("pay_in_advance", false), ("invoiceable", true),
+                        ("units", .string((fee?.units ?? .zero).description)),
+                        ("precise_unit_amount", .string((fee?.preciseUnitAmount ?? .zero).description)),
+                        ("item", .object(JSONObject([
                             ("type", .string(fee.map { $0.kind == .subscription ? "subscription" : $0.kind == .commitment ? "commitment" : "charge" } ?? "charge")),
                             ("code", .string(fee?.itemCode ?? "")), ("name", .string(fee?.itemName ?? "")),
                         ]))),
