@@ -9,6 +9,7 @@ extension CatalogDecoder {
         let priority = reader.integer(
             "priority", in: Int64(Wallet.priorities.lowerBound)...Int64(Wallet.priorities.upperBound),
             default: Int64(Wallet.defaultPriority))
+        let expirationAt = reader.instant("expiration_at")
         reader.apply(.wallet)
         guard let externalCustomerId, let name, let currency, let rateAmount, let paidCredits, let grantedCredits,
             let priority
@@ -21,6 +22,6 @@ extension CatalogDecoder {
         }
         return Wallet(
             externalCustomerId: externalCustomerId, name: name, currency: currency, rateAmount: rateAmount,
-            paidCredits: paidCredits, grantedCredits: grantedCredits, priority: Int(priority))
+            paidCredits: paidCredits, grantedCredits: grantedCredits, priority: Int(priority), expirationAt: expirationAt)
     }
 }

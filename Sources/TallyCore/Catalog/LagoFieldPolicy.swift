@@ -148,7 +148,6 @@ struct LagoFieldPolicy: Sendable {
     static let wallet = LagoFieldPolicy(
         descriptive: ["lago_id", "lago_customer_id", "created_at", "metadata", "transaction_metadata", "transaction_name"],
         unsupported: [
-            .init("expiration_at", neutral: .null),
             .init("recurring_transaction_rules", neutral: .emptyList),
             .init("applies_to", neutral: .emptyObject),
             .init("invoice_requires_successful_payment", neutral: .flag(false)),

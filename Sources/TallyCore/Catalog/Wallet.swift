@@ -11,6 +11,8 @@ public struct Wallet: Codable, Equatable, Sendable {
     public var grantedCredits: ExactDecimal
     /// Order of use across a customer's wallets: 1 first, 50 last.
     public var priority: Int
+    /// Lago's `expiration_at`: from then on the wallet pays nothing (docs/BILLING.md, wallets).
+    public var expirationAt: UTCInstant?
 
     public static let priorities: ClosedRange<Int> = 1...50
     public static let defaultPriority = 50
@@ -22,8 +24,10 @@ public struct Wallet: Codable, Equatable, Sendable {
         rateAmount: ExactDecimal,
         paidCredits: ExactDecimal = .zero,
         grantedCredits: ExactDecimal = .zero,
-        priority: Int = Wallet.defaultPriority
+        priority: Int = Wallet.defaultPriority,
+        expirationAt: UTCInstant? = nil
     ) {
+        self.expirationAt = expirationAt
         self.externalCustomerId = externalCustomerId
         self.name = name
         self.currency = currency

@@ -128,8 +128,9 @@ public struct InvoiceDraft: Sendable {
         let credited = InvoiceCreditNotes.apply(dueCents: totals.subTotalIncludingTaxesAmountCents, currency: currency,
                                                 balances: creditNotes)
         let creditNotesCents = try Int64.sum(credited.credits.map(\.amountCents), "the credit notes")
+        // A wallet past its expiration pays no invoice of a period ending at or after it.
         let debits = try WalletLedger.debits(invoiceTotalCents: totals.subTotalIncludingTaxesAmountCents - creditNotesCents,
-                                             currency: currency, wallets: wallets)
+                                             currency: currency, wallets: wallets.filter { $0.expirationAt.map { to < $0 } ?? true })
         return Settlement(
             debits: debits, credits: discounted.credits, couponsAfter: discounted.after,
             creditNoteCredits: credited.credits, creditNotesAfter: credited.after, feeCoupons: discounted.shares,

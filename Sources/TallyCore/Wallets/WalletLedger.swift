@@ -10,6 +10,8 @@ public struct WalletBalance: Equatable, Sendable {
     public let rateAmount: ExactDecimal
     public let grantedCredits: ExactDecimal
     public let purchasedCredits: ExactDecimal
+    /// Its `expiration_at`: it pays no invoice of a period ending at or after it.
+    public var expirationAt: UTCInstant?
 
     public init(
         walletId: Int64, priority: Int, createdOrder: Int64, currency: String, rateAmount: ExactDecimal,
@@ -180,9 +182,11 @@ extension WalletBalance {
         guard let newGranted = grantedCredits.adding(granted), let newPurchased = purchasedCredits.adding(purchased) else {
             throw .tooLarge("the credits of wallet \(walletId)")
         }
-        return WalletBalance(
+        var balance = WalletBalance(
             walletId: walletId, priority: priority, createdOrder: createdOrder, currency: currency, rateAmount: rateAmount,
             grantedCredits: newGranted, purchasedCredits: newPurchased)
+        balance.expirationAt = expirationAt
+        return balance
     }
 }
 

@@ -98,20 +98,23 @@ public struct WalletStore {
     public func balances(customerIds: [Int64]) throws -> [Int64: [WalletBalance]] {
         struct Row: Decodable {
             let customerId: Int64, walletId: Int64, priority: Int, currency: String
-            let rateAmount: ExactDecimal, granted: ExactDecimal, purchased: ExactDecimal
+            let rateAmount: ExactDecimal, granted: ExactDecimal, purchased: ExactDecimal, expirationMicros: Int64?
         }
         var balances: [Int64: [WalletBalance]] = [:]
         for row in try connection.query("""
             SELECT w.customer_id, w.id AS wallet_id, w.priority, w.currency, w.rate_amount,
+                   (w.definition ->> 'expirationAt')::bigint AS expiration_micros,
                    coalesce(sum(CASE t.direction WHEN 'inbound' THEN t.granted_credits ELSE -t.granted_credits END), 0) AS granted,
                    coalesce(sum(CASE t.direction WHEN 'inbound' THEN t.purchased_credits ELSE -t.purchased_credits END), 0) AS purchased
             FROM wallets w LEFT JOIN wallet_transactions t ON t.wallet_id = w.id
             WHERE w.customer_id = ANY ($1::bigint[])
             GROUP BY w.id ORDER BY w.id
             """, [customerIds], as: Row.self) {
-            balances[row.customerId, default: []].append(WalletBalance(
+            var balance = WalletBalance(
                 walletId: row.walletId, priority: row.priority, createdOrder: row.walletId, currency: row.currency,
-                rateAmount: row.rateAmount, grantedCredits: row.granted, purchasedCredits: row.purchased))
+                rateAmount: row.rateAmount, grantedCredits: row.granted, purchasedCredits: row.purchased)
+            balance.expirationAt = row.expirationMicros.map(UTCInstant.init(microsecondsSinceEpoch:))
+            balances[row.customerId, default: []].append(balance)
         }
         return balances
     }
