@@ -68,6 +68,14 @@ import TallyStages
         #expect(json["taxes_amount_cents"] as? Int == 217)
         #expect(json["sub_total_including_taxes_amount_cents"] as? Int == 1_517)
 
+        // The period's wallet transactions, for finance: the one debit of 15.17.
+        let exported = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(
+            fileURLWithPath: db.outDirectory + "/wallets/2026-10/wallet_transactions.json"))) as? [String: Any])
+        let transactions = try #require(exported["wallet_transactions"] as? [[String: Any]])
+        #expect(transactions.map { $0["amount_cents"] as? Int } == [1_517])
+        #expect(transactions.map { $0["transaction_type"] as? String } == ["outbound"])
+        #expect(transactions.map { $0["invoice_number"] as? String } == [a.number])
+
         // own-taxes: both fees take the customer's two taxes, 22 %: 100 → 22, 1000 → 220; 242.
         let b = try db.invoice("own-taxes", "2026-10")
         #expect(b.taxesAmountCents == 242)

@@ -193,8 +193,10 @@ import TallyStages
         #expect(newDocument.prepaid_credit_amount_cents == Self.oneGrantedAfter + Self.onePurchasedAfter)
         #expect(newDocument.total_amount_cents == Self.oneTotalAfter)
         #expect(newDocument.fees.map(\.units) == ["5500000", "1000000", "1"])
+        // The wallet transactions export changed too: the void returned the old invoice's credits.
         #expect(Set(summary.filesWritten) == [
             db.invoicePath("2026-10", "TST-001-001"), db.invoicePath("2026-10", "TST-001-002"), db.summaryPath("2026-10"),
+            db.outDirectory + "/wallets/2026-10/wallet_transactions.json",
         ])
         let rows = try db.summaryRows("2026-10")
         let header = rows[0]

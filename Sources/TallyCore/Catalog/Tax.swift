@@ -18,6 +18,14 @@ public struct Tax: Codable, Equatable, Sendable {
     }
 }
 
+extension Tax {
+    /// `base × rate ÷ 100`, exact; nil beyond 38 digits.
+    public func preciseAmount(on base: ExactDecimal) -> ExactDecimal? {
+        guard let product = base.multiplied(by: rate) else { return nil }
+        return product.divided(by: ExactDecimal(100), scale: product.scale + 2, .halfAwayFromZero)
+    }
+}
+
 extension CatalogDecoder {
     static func decodeTax(_ reader: inout CatalogObjectReader) -> Tax? {
         let code = reader.requiredString("code")

@@ -94,8 +94,7 @@ public enum CreditNoteCalculation {
         var appliedTaxes: [AppliedTax] = []
         var taxes: Int64 = 0
         for (_, entry) in perTax.sorted(by: { $0.key < $1.key }) {
-            guard let product = entry.base.multiplied(by: entry.tax.rate),
-                  let precise = product.divided(by: ExactDecimal(100), scale: product.scale + 2, .halfAwayFromZero),
+            guard let precise = entry.tax.preciseAmount(on: entry.base),
                   let cents = precise.rounded(scale: 0, .halfAwayFromZero).int64Value
             else { throw CreditNoteError("the taxes are too large to credit exactly") }
             appliedTaxes.append(AppliedTax(tax: entry.tax, baseAmount: entry.base, preciseAmount: precise, amountCents: cents))

@@ -47,7 +47,6 @@ public enum InvoiceTaxes {
     public static func apply(
         _ fees: [(base: ExactDecimal, taxes: [Tax])]
     ) throws(BillingError) -> (fees: [FeeTaxes], invoice: [AppliedTax], amountCents: Int64) {
-        let hundred = ExactDecimal(100)
         var feeTaxes: [FeeTaxes] = []
         var perTax: [String: (tax: Tax, base: ExactDecimal, precise: ExactDecimal)] = [:]
         for fee in fees {
@@ -55,8 +54,7 @@ public enum InvoiceTaxes {
             var rate = ExactDecimal.zero
             var precise = ExactDecimal.zero
             for tax in fee.taxes {
-                guard let product = fee.base.multiplied(by: tax.rate),
-                      let amount = product.divided(by: hundred, scale: product.scale + 2, .halfAwayFromZero),
+                guard let amount = tax.preciseAmount(on: fee.base),
                       let cents = amount.rounded(scale: 0, .halfAwayFromZero).int64Value,
                       let rates = rate.adding(tax.rate), let sum = precise.adding(amount)
                 else { throw .tooLarge("tax \(tax.code) on a fee of \(fee.base)") }

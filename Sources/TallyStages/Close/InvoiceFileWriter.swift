@@ -1,3 +1,4 @@
+import Foundation
 import TallyCore
 import TallyOutputs
 import TallyStore
@@ -31,7 +32,36 @@ struct InvoiceFileWriter {
                                                            outDirectory: outDirectory) {
                 paths.append(summary)
             }
+            if let transactions = try writeWalletTransactions(period: period) { paths.append(transactions) }
         }
         return paths
+    }
+
+    /// Writes `<out>/wallets/<period>/wallet_transactions.json`: the wallet transactions of the
+    /// period's invoices, for finance to reconcile the wallets with (docs/BILLING.md, wallets).
+    /// Returns its path when it wrote it; nil when up to date or the period's invoices took no credits.
+    func writeWalletTransactions(period: String) throws -> String? {
+        let transactions = try store.wallets.transactions(period: period)
+        guard !transactions.isEmpty else { return nil }
+        let entries: [JSONValue] = transactions.map { transaction in
+            let scale = Currency.minorUnitScale(currency: transaction.currency) ?? 2
+            let credits = transaction.grantedCredits.adding(transaction.purchasedCredits) ?? .zero
+            let cents = WalletLedger.cents(credits, rateAmount: transaction.rateAmount, scale: scale)
+            return .object(JSONObject([
+                ("id", .number(String(transaction.id))), ("external_customer_id", .string(transaction.customer)),
+                ("wallet_name", .string(transaction.wallet)), ("currency", .string(transaction.currency)),
+                ("transaction_type", .string(transaction.direction)),
+                ("granted_credits", .string(transaction.grantedCredits.description)),
+                ("purchased_credits", .string(transaction.purchasedCredits.description)),
+                ("credit_amount", .string(credits.description)), ("amount_cents", cents.map { .number(String($0)) } ?? .null),
+                ("invoice_number", .string(transaction.invoiceNumber)), ("reason", .string(transaction.reason)),
+                ("created_at", .string(transaction.createdAt.wholeSecondsDescription)),
+            ]))
+        }
+        let folder = (outDirectory as NSString).appendingPathComponent("wallets/\(period)")
+        try OutputFolder.create(folder)
+        let path = (folder as NSString).appendingPathComponent("wallet_transactions.json")
+        let document = JSONValue.object(JSONObject([("period", .string(period)), ("wallet_transactions", .array(entries))]))
+        return try AtomicFile.replace(path, with: document.prettyPrinted + "\n") ? path : nil
     }
 }

@@ -136,3 +136,41 @@ public struct WalletStore {
         return credits
     }
 }
+
+extension WalletStore {
+    /// A wallet transaction of an invoice, as the period's export lists it.
+    public struct InvoiceTransaction: Sendable {
+        public let id: Int64
+        public let customer: String
+        public let wallet: String
+        public let currency: String
+        public let rateAmount: ExactDecimal
+        public let direction: String
+        public let grantedCredits: ExactDecimal
+        public let purchasedCredits: ExactDecimal
+        public let reason: String
+        public let invoiceNumber: String
+        public let createdAt: UTCInstant
+    }
+
+    /// The wallet transactions of the invoices of `period` (voided ones included, with the credits
+    /// their voiding returned), in the order they were recorded.
+    public func transactions(period: String) throws -> [InvoiceTransaction] {
+        struct Row: Decodable {
+            let id: Int64, customer: String, wallet: String, currency: String, rateAmount: ExactDecimal, direction: String
+            let grantedCredits: ExactDecimal, purchasedCredits: ExactDecimal, reason: String, invoiceNumber: String
+            let createdAt: UTCInstant
+        }
+        return try connection.query("""
+            SELECT t.id, c.external_id AS customer, w.name AS wallet, w.currency, w.rate_amount, t.direction, t.granted_credits,
+                   t.purchased_credits, t.reason, i.number AS invoice_number, t.created_at
+            FROM wallet_transactions t JOIN invoices i ON i.id = t.invoice_id JOIN wallets w ON w.id = t.wallet_id
+            JOIN customers c ON c.id = w.customer_id
+            WHERE i.period = $1 ORDER BY t.id
+            """, [period], as: Row.self).map {
+            InvoiceTransaction(id: $0.id, customer: $0.customer, wallet: $0.wallet, currency: $0.currency, rateAmount: $0.rateAmount,
+                               direction: $0.direction, grantedCredits: $0.grantedCredits, purchasedCredits: $0.purchasedCredits,
+                               reason: $0.reason, invoiceNumber: $0.invoiceNumber, createdAt: $0.createdAt)
+        }
+    }
+}
