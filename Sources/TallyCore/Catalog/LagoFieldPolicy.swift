@@ -44,6 +44,17 @@ struct LagoFieldPolicy: Sendable {
         unsupported: []
     )
 
+    /// One of a wallet's `recurring_transaction_rules`.
+    static let thresholdTopUp = LagoFieldPolicy(
+        descriptive: ["lago_id", "created_at", "transaction_metadata", "transaction_name", "started_at"],
+        unsupported: [
+            .init("interval", neutral: .null),
+            .init("target_ongoing_balance", neutral: .null),
+            .init("expiration_at", neutral: .null),
+            .init("invoice_requires_successful_payment", neutral: .flag(false)),
+        ]
+    )
+
     static let tax = LagoFieldPolicy(
         descriptive: ["lago_id", "created_at", "add_ons_count", "customers_count", "plans_count", "charges_count",
                       "commitments_count", "auto_generated"],
@@ -148,7 +159,6 @@ struct LagoFieldPolicy: Sendable {
     static let wallet = LagoFieldPolicy(
         descriptive: ["lago_id", "lago_customer_id", "created_at", "metadata", "transaction_metadata", "transaction_name"],
         unsupported: [
-            .init("recurring_transaction_rules", neutral: .emptyList),
             .init("applies_to", neutral: .emptyObject),
             .init("invoice_requires_successful_payment", neutral: .flag(false)),
         ]

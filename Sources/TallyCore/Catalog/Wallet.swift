@@ -13,6 +13,19 @@ public struct Wallet: Codable, Equatable, Sendable {
     public var priority: Int
     /// Lago's `expiration_at`: from then on the wallet pays nothing (docs/BILLING.md, wallets).
     public var expirationAt: UTCInstant?
+    /// Lago's threshold rule of `recurring_transaction_rules`: when an invoice leaves the wallet at
+    /// or below `thresholdCredits`, `grantedCredits` are added.
+    public var thresholdTopUp: ThresholdTopUp?
+
+    public struct ThresholdTopUp: Codable, Equatable, Sendable {
+        public var thresholdCredits: ExactDecimal
+        public var grantedCredits: ExactDecimal
+
+        public init(thresholdCredits: ExactDecimal, grantedCredits: ExactDecimal) {
+            self.thresholdCredits = thresholdCredits
+            self.grantedCredits = grantedCredits
+        }
+    }
 
     public static let priorities: ClosedRange<Int> = 1...50
     public static let defaultPriority = 50
@@ -25,9 +38,11 @@ public struct Wallet: Codable, Equatable, Sendable {
         paidCredits: ExactDecimal = .zero,
         grantedCredits: ExactDecimal = .zero,
         priority: Int = Wallet.defaultPriority,
-        expirationAt: UTCInstant? = nil
+        expirationAt: UTCInstant? = nil,
+        thresholdTopUp: ThresholdTopUp? = nil
     ) {
         self.expirationAt = expirationAt
+        self.thresholdTopUp = thresholdTopUp
         self.externalCustomerId = externalCustomerId
         self.name = name
         self.currency = currency

@@ -29,14 +29,24 @@ public struct InvoiceIssuer: Sendable {
         let settlement = try draft.settle(against: wallets[customer.id] ?? [], coupons: coupons[customer.id] ?? [],
                                           creditNotes: creditNotes[customer.id] ?? [])
         var left: [WalletBalance] = []
-        for wallet in wallets[customer.id] ?? [] { left.append(try wallet.after(settlement.debits)) }
+        var topUps: [WalletTopUpGrant] = []
+        for wallet in wallets[customer.id] ?? [] {
+            var after = try wallet.after(settlement.debits)
+            // Lago's threshold rule: an invoice that leaves the wallet at or below its threshold tops it up.
+            if let rule = after.thresholdTopUp, settlement.debits.contains(where: { $0.walletId == wallet.walletId }),
+               let credits = after.grantedCredits.adding(after.purchasedCredits), credits <= rule.thresholdCredits {
+                after = try after.adding(granted: rule.grantedCredits, purchased: .zero)
+                topUps.append(WalletTopUpGrant(walletId: wallet.walletId, grantedCredits: rule.grantedCredits))
+            }
+            left.append(after)
+        }
         wallets[customer.id] = left
         coupons[customer.id] = settlement.couponsAfter
         creditNotes[customer.id] = settlement.creditNotesAfter
         let sequence = (lastSequences[customer.id] ?? 0) + 1
         lastSequences[customer.id] = sequence
         let number = InvoiceNumber.format(prefix: prefix, customerSequence: customer.sequentialId, invoiceSequence: sequence)
-        return IssuedDraft(draft: draft, sequentialId: sequence, number: number, settlement: settlement)
+        return IssuedDraft(draft: draft, sequentialId: sequence, number: number, settlement: settlement, topUps: topUps)
     }
 }
 
@@ -48,6 +58,8 @@ public struct IssuedDraft: Sendable {
     public let sequentialId: Int
     public let number: String
     public let settlement: Settlement
+    /// Granted credits its wallet debits triggered (threshold rules), recorded with it.
+    public var topUps: [WalletTopUpGrant] = []
 
     public var debits: [WalletDebit] { settlement.debits }
     public var totals: InvoiceTotals { settlement.totals }
@@ -62,6 +74,12 @@ public struct IssuedDraft: Sendable {
             totalAmountCents: totals.totalAmountCents, feeCount: draft.fees.count, isStart: draft.startingSubscriptionId != nil,
             couponsAmountCents: totals.couponsAmountCents, taxesAmountCents: totals.taxesAmountCents)
     }
+}
+
+/// Granted credits added to a wallet by its threshold rule.
+public struct WalletTopUpGrant: Equatable, Sendable {
+    public let walletId: Int64
+    public let grantedCredits: ExactDecimal
 }
 
 /// One invoice as close or reprocess reports it.

@@ -12,6 +12,8 @@ public struct WalletBalance: Equatable, Sendable {
     public let purchasedCredits: ExactDecimal
     /// Its `expiration_at`: it pays no invoice of a period ending at or after it.
     public var expirationAt: UTCInstant?
+    /// Its threshold top-up rule, if any.
+    public var thresholdTopUp: Wallet.ThresholdTopUp?
 
     public init(
         walletId: Int64, priority: Int, createdOrder: Int64, currency: String, rateAmount: ExactDecimal,
@@ -186,6 +188,7 @@ extension WalletBalance {
             walletId: walletId, priority: priority, createdOrder: createdOrder, currency: currency, rateAmount: rateAmount,
             grantedCredits: newGranted, purchasedCredits: newPurchased)
         balance.expirationAt = expirationAt
+        balance.thresholdTopUp = thresholdTopUp
         return balance
     }
 }

@@ -215,7 +215,7 @@ public struct CloseStage {
         _ drafts: [InvoiceDraft], catalog: StoredCatalog, store: Store
     ) throws -> (issued: [IssuedDraft], notIssued: [NotIssued]) {
         let customerIds = Array(Set(drafts.map(\.customer.id)))
-        let credits = catalog.appliedCoupons.isEmpty ? [:] : try store.invoices.couponCredits()
+        let credits = catalog.appliedCoupons.isEmpty ? [:] : try store.invoices.couponCredits(customerIds: customerIds)
         var issuer = InvoiceIssuer(prefix: catalog.documentNumberPrefix,
                                    lastSequences: try store.invoices.lastSequences(customerIds: customerIds),
                                    wallets: try store.wallets.balances(customerIds: customerIds),

@@ -242,7 +242,8 @@ public struct ReprocessStage {
         for draft in monthDrafts + datedDrafts { rated[draft.draft.customer.id] = draft }
         let unrated = Set(notRated.map(\.customer))
         let wallets = try store.wallets.balances(customerIds: pairs.map(\.customer.id))
-        let couponCredits = catalog.appliedCoupons.isEmpty ? [:] : try store.invoices.couponCredits(excluding: pairs.map(\.invoice.header.id))
+        let couponCredits = catalog.appliedCoupons.isEmpty ? [:]
+            : try store.invoices.couponCredits(customerIds: pairs.map(\.customer.id), excluding: pairs.map(\.invoice.header.id))
         let creditNoteBalances = try store.creditNotes.balances(customerIds: pairs.map(\.customer.id),
                                                                 excluding: pairs.map(\.invoice.header.id))
         let credited = try store.creditNotes.creditedInvoices(pairs.map(\.invoice.header.id))

@@ -121,10 +121,15 @@ public struct InvoiceStore {
                 }
             }
         }
+        // Each invoice's debits, then the threshold top-ups they triggered: grants of their own, not
+        // credits the invoice gives back when voided.
         try WalletStore(connection: connection).record(zip(ids, issued).flatMap { id, invoice in
             invoice.debits.map { debit in
                 WalletStore.Transaction(walletId: debit.walletId, direction: .outbound, granted: debit.grantedCredits,
                                         purchased: debit.purchasedCredits, reason: "applied to invoice \(invoice.number)", invoiceId: id)
+            } + invoice.topUps.map { grant in
+                WalletStore.Transaction(walletId: grant.walletId, direction: .inbound, granted: grant.grantedCredits, purchased: .zero,
+                                        reason: "threshold top-up after invoice \(invoice.number)", invoiceId: nil)
             }
         })
         return ids
@@ -151,16 +156,17 @@ public struct InvoiceStore {
 
     // MARK: Reading
 
-    /// The amounts each applied coupon took from live invoices, by applied coupon id, in invoice
-    /// order; the credits of the invoices `excluding` are left out (about to be voided).
-    public func couponCredits(excluding: [Int64] = []) throws -> [Int64: [Int64]] {
+    /// The amounts each applied coupon of `customerIds` took from live invoices, by applied coupon
+    /// id, in invoice order; the credits of the invoices `excluding` are left out (about to be voided).
+    public func couponCredits(customerIds: [Int64], excluding: [Int64] = []) throws -> [Int64: [Int64]] {
         struct Row: Decodable { let appliedCouponId: Int64; let amountCents: Int64 }
         var credits: [Int64: [Int64]] = [:]
         try connection.forEachRow("""
-            SELECT c.applied_coupon_id, c.amount_cents FROM credits c JOIN invoices i ON i.id = c.invoice_id
-            WHERE i.status <> 'voided' AND i.id <> ALL ($1::bigint[]) AND c.applied_coupon_id IS NOT NULL
+            SELECT c.applied_coupon_id, c.amount_cents FROM credits c
+            JOIN applied_coupons a ON a.id = c.applied_coupon_id JOIN invoices i ON i.id = c.invoice_id
+            WHERE a.customer_id = ANY ($1::bigint[]) AND i.status <> 'voided' AND i.id <> ALL ($2::bigint[])
             ORDER BY c.invoice_id, c.position
-            """, [excluding], as: Row.self) { row in credits[row.appliedCouponId, default: []].append(row.amountCents) }
+            """, [customerIds, excluding], as: Row.self) { row in credits[row.appliedCouponId, default: []].append(row.amountCents) }
         return credits
     }
 

@@ -99,11 +99,14 @@ public struct WalletStore {
         struct Row: Decodable {
             let customerId: Int64, walletId: Int64, priority: Int, currency: String
             let rateAmount: ExactDecimal, granted: ExactDecimal, purchased: ExactDecimal, expirationMicros: Int64?
+            let thresholdCredits: ExactDecimal?, thresholdGranted: ExactDecimal?
         }
         var balances: [Int64: [WalletBalance]] = [:]
         for row in try connection.query("""
             SELECT w.customer_id, w.id AS wallet_id, w.priority, w.currency, w.rate_amount,
                    (w.definition ->> 'expirationAt')::bigint AS expiration_micros,
+                   (w.definition -> 'thresholdTopUp' ->> 'thresholdCredits')::numeric AS threshold_credits,
+                   (w.definition -> 'thresholdTopUp' ->> 'grantedCredits')::numeric AS threshold_granted,
                    coalesce(sum(CASE t.direction WHEN 'inbound' THEN t.granted_credits ELSE -t.granted_credits END), 0) AS granted,
                    coalesce(sum(CASE t.direction WHEN 'inbound' THEN t.purchased_credits ELSE -t.purchased_credits END), 0) AS purchased
             FROM wallets w LEFT JOIN wallet_transactions t ON t.wallet_id = w.id
@@ -114,6 +117,9 @@ public struct WalletStore {
                 walletId: row.walletId, priority: row.priority, createdOrder: row.walletId, currency: row.currency,
                 rateAmount: row.rateAmount, grantedCredits: row.granted, purchasedCredits: row.purchased)
             balance.expirationAt = row.expirationMicros.map(UTCInstant.init(microsecondsSinceEpoch:))
+            if let threshold = row.thresholdCredits, let granted = row.thresholdGranted {
+                balance.thresholdTopUp = Wallet.ThresholdTopUp(thresholdCredits: threshold, grantedCredits: granted)
+            }
             balances[row.customerId, default: []].append(balance)
         }
         return balances
