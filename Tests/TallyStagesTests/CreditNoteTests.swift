@@ -55,6 +55,7 @@ import TallyStages
         let notePath = CreditNoteStage.directory(of: "2026-10", in: db.outDirectory) + "/\(report.number).json"
         #expect(try json(notePath)["balance_amount_cents"] as? Int == 1_200)
         #expect(try json(notePath)["credit_status"] as? String == "available")
+        #expect(try json(notePath)["taxes_rate"] as? Double == 20)
 
         // November: 1000 + VAT 200 = 1200, all taken by the credit note; the wallet keeps its 5.60.
         _ = try db.close(.month(year: 2026, month: 11), now: now)

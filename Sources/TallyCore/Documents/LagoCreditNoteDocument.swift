@@ -19,8 +19,17 @@ public struct LagoCreditNoteDocument: Sendable {
         self.number = number
         func cents(_ value: Int64) -> JSONValue { .number(String(value)) }
         let created = JSONValue.string(createdAt.wholeSecondsDescription)
-        // Σ of the rates weighted as Lago does is not kept; the rate of a single tax is exact.
-        let rate = appliedTaxes.count == 1 ? appliedTaxes[0].tax.rate.description : appliedTaxes.isEmpty ? "0" : nil
+        // Lago's `taxes_rate`: each tax's rate weighted by the share of the items it applies to,
+        // summed, at 5 decimals.
+        let itemsBase = ExactDecimal(significand: Int128(items.reduce(Int64(0)) { $0 &+ $1.amountCents }), scale: 0)
+            .subtracting(couponsAdjustmentAmount) ?? .zero
+        var rate = ExactDecimal.zero
+        for applied in appliedTaxes where itemsBase > .zero {
+            if let weighted = applied.baseAmount.multiplied(by: applied.tax.rate)?.divided(by: itemsBase, scale: 5, .halfAwayFromZero),
+               let sum = rate.adding(weighted) {
+                rate = sum
+            }
+        }
         json = .object(JSONObject([
             ("lago_id", .string(lagoId)), ("sequential_id", cents(Int64(sequentialId))), ("number", .string(number)),
             ("lago_invoice_id", .string(invoiceLagoId)), ("invoice_number", .string(invoiceNumber)),
@@ -29,7 +38,7 @@ public struct LagoCreditNoteDocument: Sendable {
             ("refund_status", refundAmountCents > 0 ? "pending" : .null),
             ("reason", .string(reason)), ("description", description.map(JSONValue.string) ?? .null),
             ("currency", .string(currency)), ("total_amount_cents", cents(totalAmountCents)),
-            ("taxes_amount_cents", cents(taxesAmountCents)), ("taxes_rate", rate.map { .number($0) } ?? .null),
+            ("taxes_amount_cents", cents(taxesAmountCents)), ("taxes_rate", .number(rate.description)),
             ("sub_total_excluding_taxes_amount_cents", cents(subTotalExcludingTaxesAmountCents)),
             ("balance_amount_cents", cents(balanceAmountCents)), ("credit_amount_cents", cents(creditAmountCents)),
             ("refund_amount_cents", cents(refundAmountCents)), ("offset_amount_cents", 0),

@@ -75,9 +75,6 @@ public struct InvoiceDraft: Sendable {
         self.issuingDate = label
     }
 
-    /// Whether it bills dated periods (`YYYY-MM-DD` label) rather than a calendar month.
-    public var isDated: Bool { label.utf8.count == 10 }
-
     /// The same draft with each fee's taxes, by Lago's precedence (docs/BILLING.md, taxes): the
     /// charge's `tax_codes` (for its fees and true-up), the minimum commitment's (for its fee), the
     /// plan's, the customer's, else the taxes `applied_to_organization`.

@@ -3,7 +3,7 @@ import Foundation
 /// A run of whole local days that a subscription is billed for, when its periods are not calendar
 /// months: a week, or a period counted from the subscription's anniversary (docs/BILLING.md, weekly
 /// plans and anniversary billing). It is billed on its own invoice, issued on `billingDay`.
-public struct DatedPeriod: Hashable, Sendable, Comparable {
+public struct DatedPeriod: Hashable, Sendable {
     /// The IANA timezone the days are counted in.
     public let timezone: String
     /// The first and last local dates, as days since 1970-01-01, both included.
@@ -65,10 +65,6 @@ public struct DatedPeriod: Hashable, Sendable, Comparable {
     }
 
     public func contains(_ instant: UTCInstant) -> Bool { from <= instant && instant <= to }
-
-    public static func < (lhs: DatedPeriod, rhs: DatedPeriod) -> Bool {
-        (lhs.firstDay, lhs.lastDay, lhs.timezone) < (rhs.firstDay, rhs.lastDay, rhs.timezone)
-    }
 }
 
 /// The dated periods of one subscription, as Lago's `Subscriptions::Dates` services count them:
