@@ -42,10 +42,7 @@ public struct DatedPeriod: Hashable, Sendable {
 
     public static func label(ofDay day: Int) -> String {
         let civil = UTCInstant.civilFromDays(day)
-        func padded(_ value: Int, _ width: Int) -> String {
-            String(repeating: "0", count: max(0, width - String(value).count)) + String(value)
-        }
-        return padded(civil.year, 4) + "-" + padded(civil.month, 2) + "-" + padded(civil.day, 2)
+        return CalendarMonth(year: civil.year, month: civil.month).label + (civil.day < 10 ? "-0" : "-") + String(civil.day)
     }
 
     /// Parses a strict `YYYY-MM-DD` label into its day number; nil for anything else.

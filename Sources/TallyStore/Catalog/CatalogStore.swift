@@ -148,12 +148,7 @@ public struct CatalogStore {
 
     /// Saves a coupon by its code.
     public func save(_ coupon: Coupon) throws -> Change {
-        try upserted(connection.queryFirst("""
-            INSERT INTO coupons (code, definition) VALUES ($1, $2::jsonb)
-            ON CONFLICT (code) DO UPDATE SET definition = excluded.definition, updated_at = now()
-            WHERE coupons.definition IS DISTINCT FROM excluded.definition
-            RETURNING id, (xmax = 0) AS inserted
-            """, [coupon.code, try Self.json(coupon)]))
+        try save(code: coupon.code, definition: coupon, into: "coupons")
     }
 
     /// Applies coupon `couponCode` to customer `customerId` with `applied`'s overrides.
@@ -166,12 +161,18 @@ public struct CatalogStore {
 
     /// Saves a tax by its code.
     public func save(_ tax: Tax) throws -> Change {
+        try save(code: tax.code, definition: tax, into: "taxes")
+    }
+
+    /// Saves a definition by its code into `table` (a table of `code` and `definition` only); an
+    /// identical definition writes nothing.
+    private func save(code: String, definition: some Encodable, into table: StaticString) throws -> Change {
         try upserted(connection.queryFirst("""
-            INSERT INTO taxes (code, definition) VALUES ($1, $2::jsonb)
+            INSERT INTO \(table) (code, definition) VALUES ($1, $2::jsonb)
             ON CONFLICT (code) DO UPDATE SET definition = excluded.definition, updated_at = now()
-            WHERE taxes.definition IS DISTINCT FROM excluded.definition
+            WHERE \(table).definition IS DISTINCT FROM excluded.definition
             RETURNING id, (xmax = 0) AS inserted
-            """, [tax.code, try Self.json(tax)]))
+            """, [code, try Self.json(definition)]))
     }
 
     /// Saves a billable metric by its code.
